@@ -1,0 +1,120 @@
+"""The document catalogue (data/catalog.yaml) and the facts detected in texts it does not cover."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from core.errors import CatalogError
+from core.schema import STATUSES, DocumentInfo
+
+CATALOG_FILE = "catalog.yaml"
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[（(［]\d{4}[〕\]）)］]\s*第?\d{1,4}\s*号")
+_DECREE_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}令第[一二三四五六七八九十百零〇\d]+号")
+_VALID_UNTIL = re.compile(r"有效期(?:至|到)(\d{4})年(\d{1,2})月(\d{1,2})日")
+_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_REPEAL = re.compile(r"(《[^》]{2,80}》(?:[（(][^）)]{2,30}[）)])?)[^。《]{0,20}(?:同步|同时|自[^。]{0,20})?废止")
+_TITLE_IN_NOTICE = re.compile(r"关于印发\s*《(.+?)》\s*的通知")
+
+
+def load_catalog(data_dir: Path) -> dict[str, DocumentInfo]:
+    """Catalogue entries keyed by source file (relative to data_dir, POSIX style)."""
+    path = data_dir / CATALOG_FILE
+    if not path.exists():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML ({exc})") from exc
+    entries = raw.get("documents") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        raise CatalogError(f"{path}: expected a 'documents:' list")
+    catalog: dict[str, DocumentInfo] = {}
+    for entry in entries:
+        info = _entry_to_info(path, entry)
+        if info.source_file in catalog:
+            raise CatalogError(f"{path}: file {info.source_file} is listed twice")
+        catalog[info.source_file] = info
+    ids = [info.doc_id for info in catalog.values()]
+    if len(ids) != len(set(ids)):
+        raise CatalogError(f"{path}: duplicate document ids")
+    return catalog
+
+
+def _entry_to_info(path: Path, entry: object) -> DocumentInfo:
+    if not isinstance(entry, dict) or not entry.get("id") or not entry.get("file") or not entry.get("title"):
+        raise CatalogError(f"{path}: every document needs id, file and title: {entry!r}")
+    status = entry.get("status") or "in_force"
+    if status not in STATUSES:
+        raise CatalogError(f"{path}: {entry['id']}: unknown status {status!r} (one of {', '.join(STATUSES)})")
+
+    def text(key: str) -> str:
+        value = entry.get(key)
+        return "" if value is None else str(value)
+
+    return DocumentInfo(
+        doc_id=text("id"),
+        title=text("title"),
+        source_file=text("file"),
+        title_en=text("title_en"),
+        short_title=text("short_title"),
+        short_title_en=text("short_title_en"),
+        issuer=text("issuer"),
+        issuer_en=text("issuer_en"),
+        doc_number=text("doc_number"),
+        date_issued=text("date_issued"),
+        effective_from=text("effective_from"),
+        valid_until=text("valid_until"),
+        status=status,
+        repeals=tuple(str(r) for r in entry.get("repeals") or ()),
+        kind=text("kind"),
+        note=text("note"),
+    )
+
+
+def detect_info(doc_id: str, source_file: str, text: str, title_hint: str = "") -> DocumentInfo:
+    """What a text states about itself: title, number, date, validity, draft status, repeals."""
+    head = text[:1500]
+    number = _DOC_NUMBER.search(head) or _DECREE_NUMBER.search(head)
+    valid = _VALID_UNTIL.search(text)
+    return DocumentInfo(
+        doc_id=doc_id,
+        title=title_hint or _detect_title(text) or doc_id,
+        source_file=source_file,
+        doc_number=number.group(0).replace(" ", "") if number else "",
+        date_issued=_detect_date(text),
+        valid_until=_iso(*valid.groups()) if valid else "",
+        status="draft_for_comments" if "征求意见稿" in head else "in_force",
+        repeals=tuple(dict.fromkeys(m.group(1) for m in _REPEAL.finditer(text))),
+        detected=True,
+    )
+
+
+def _detect_title(text: str) -> str:
+    notice = _TITLE_IN_NOTICE.search(text[:800].replace("\n", ""))
+    if notice:
+        return notice.group(1)
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    title = ""
+    for line in lines[:4]:  # a title may be broken over a few short lines
+        if re.search(r"[。；：，]", line) or len(title) + len(line) > 80:
+            break
+        title += line
+    return title
+
+
+def _detect_date(text: str) -> str:
+    # The signing date stands on a line of its own near the top (notice) or at the end.
+    for line in [*text[:1500].split("\n"), *text[-400:].split("\n")]:
+        m = _DATE.fullmatch(line.strip()) or re.search(
+            r"\s(\d{4})年(\d{1,2})月(\d{1,2})日(?:印发|发布)?$", line.strip()
+        )
+        if m:
+            return _iso(*m.groups())
+    return ""
+
+
+def _iso(year: str, month: str, day: str) -> str:
+    return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
