@@ -1,0 +1,104 @@
+"""How labels, statuses and warnings read in Chinese and English."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from core.schema import Clause, DocumentInfo
+from ingest.numbering import cn_to_int
+
+_ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"]
+_SPECIAL_EN = {"前言": "Preamble", "印发通知": "Covering notice", "附则": "Final provisions", "落款": "Signature block"}
+STATUS_TEXT = {
+    "in_force": ("现行有效", "in force"),
+    "draft_for_comments": ("征求意见稿（未生效）", "draft for comments (not in force)"),
+    "informational": ("介绍材料（非政策文件）", "informational (not a policy document)"),
+    "expired": ("已过有效期", "expired"),
+    "repealed": ("已废止", "repealed"),
+    "superseded": ("已被新版本取代", "superseded by a newer version"),
+}
+
+
+def label_en(clause: Clause) -> str:
+    """四、（十二） -> 'Part IV (12)'; 第三条 -> 'Article 3'; 二、（一）3. -> 'Part II (1), item 3'."""
+    parts = []
+    in_law = any(label.endswith("条") for label in clause.labels)
+    for label in clause.labels:
+        if in_law and label.endswith(("章", "节", "编")):
+            continue
+        parts.append(_one_label_en(label))
+    return ", ".join(p for p in parts if p).replace(", (", " (")
+
+
+def _one_label_en(label: str) -> str:
+    if label in _SPECIAL_EN:
+        return _SPECIAL_EN[label]
+    if m := re.fullmatch(r"第(.+)([条章节编])", label):
+        kind = {"条": "Article", "章": "Chapter", "节": "Section", "编": "Part"}[m.group(2)]
+        return f"{kind} {_number(m.group(1))}"
+    if m := re.fullmatch(r"(.+)、", label):
+        n = _number(m.group(1))
+        return f"Part {_ROMAN[n] if isinstance(n, int) and n < len(_ROMAN) else n}"
+    if m := re.fullmatch(r"（(.+)）", label):
+        return f"({_number(m.group(1))})"
+    if m := re.fullmatch(r"(\d+)\.", label):
+        return f"item {m.group(1)}"
+    if m := re.fullmatch(r"——(\d+)", label):
+        return f"goal {m.group(1)}"
+    if m := re.fullmatch(r"(.+)是", label):
+        return f"point {_number(m.group(1))}"
+    return f"section “{label}”"
+
+
+def _number(text: str) -> int | str:
+    try:
+        return cn_to_int(text)
+    except ValueError:
+        return text
+
+
+def status_text(status: str, lang: str) -> str:
+    zh, en = STATUS_TEXT.get(status, (status, status))
+    return en if lang == "en" else zh
+
+
+def document_name(info: DocumentInfo, lang: str) -> str:
+    if lang == "en":
+        return info.title_en or info.short_title_en or info.title
+    return f"《{info.title}》"
+
+
+def citation_heading(info: DocumentInfo, clause: Clause, lang: str) -> str:
+    """《Title》四、（十二） with number and date: the line a hotline can read out."""
+    facts = [x for x in (info.doc_number, info.date_issued) if x]
+    if lang == "en":
+        return f"{document_name(info, 'en')}, {label_en(clause)}" + (f" ({'; '.join(facts)})" if facts else "")
+    return f"{document_name(info, 'zh')}{clause.label}" + (f"（{'，'.join(facts)}）" if facts else "")
+
+
+def status_warning(info: DocumentInfo, status: str, lang: str, today: dt.date) -> str:
+    """A warning for a source that is not a policy in force today, else ''."""
+    name = document_name(info, lang)
+    if status == "draft_for_comments":
+        return (
+            f"Caution: {name} is a draft for comments, not in force; the final text may differ."
+            if lang == "en"
+            else f"注意：{name}是征求意见稿，尚未正式施行，具体以正式发布的文件为准。"
+        )
+    if status == "expired":
+        until = info.valid_until or "?"
+        return (
+            f"Caution: {name} was valid until {until} and has expired (today is {today.isoformat()})."
+            if lang == "en"
+            else f"注意：{name}有效期至{until}，已过有效期。"
+        )
+    if status in ("repealed", "superseded"):
+        return f"Caution: {name} has been {status}." if lang == "en" else f"注意：{name}{status_text(status, 'zh')}。"
+    if status == "informational":
+        return (
+            f"Note: {name} is an informational article, not a policy document; it grants no entitlement."
+            if lang == "en"
+            else f"提示：{name}是介绍性材料，不是政策文件，不构成支持依据。"
+        )
+    return ""

@@ -1,0 +1,186 @@
+"""Hybrid clause retrieval: BM25 (with glossary expansion) + dense, fused by RRF; plus evidence coverage."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import jieba
+
+from bot.fusion import reciprocal_rank_fusion
+from core.config import Settings
+from core.schema import Clause, Hit
+from index import ClauseIndex, Glossary, top_k
+from index.glossary import english_key
+from index.store import lexical_text
+from index.tokenize import STOPWORDS_EN, STOPWORDS_ZH, normalise_query_text
+
+# Colloquial verbs that carry no topic ("做脑机接口的能拿多少钱" is about 脑机接口 and money).
+_COLLOQUIAL = frozenset(
+    "做 搞 弄 拿 领 申请 享受 办 找 去 来 给 能 想 要 有 没 多久 多长 时间 哪里 谁 多大 怎么办 可不可以 行不行".split()
+)
+_EXPANSION_WEIGHT = 0.7
+UNKNOWN_ENGLISH = 0.5  # weight (x max IDF) of an English word outside the glossary: it may matter, we cannot check it
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the question asks about; covered when any alternative occurs in a clause."""
+
+    name: str
+    weight: float
+    alternatives: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    lang: str
+    groups: tuple[tuple[tuple[str, ...], float], ...]
+    concepts: tuple[Concept, ...]
+    expansions: tuple[str, ...]  # Chinese terms reached through the glossary (shown to staff)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    query: Query
+    hits: tuple[Hit, ...]
+    coverage: float  # share of the question's concepts found in the best clause, 0..1
+    notes: tuple[str, ...] = ()
+
+
+class Retriever:
+    def __init__(self, index: ClauseIndex, glossary: Glossary, settings: Settings) -> None:
+        self.index = index
+        self.glossary = glossary
+        self.settings = settings
+        self._haystack: dict[str, str] = {}
+        for clause in index.clauses:  # parts of one clause are searched together
+            text = normalise_query_text(lexical_text(clause, index.documents.get(clause.doc_id)))
+            self._haystack[clause.clause_id] = self._haystack.get(clause.clause_id, "") + text
+
+    def build_query(self, question: str, lang: str) -> Query:
+        return _english_query(self, question) if lang == "en" else _chinese_query(self, question)
+
+    def retrieve(self, question: str, lang: str, k: int | None = None) -> Retrieval:
+        k = k or self.settings.top_k
+        query = self.build_query(question, lang)
+        rankings: dict[str, list[str]] = {}
+        lexical = top_k(self.index.lexical.scores([(list(t), w) for t, w in query.groups]), self.settings.candidates)
+        rankings["bm25"] = _dedupe([self.index.clauses[i] for i, _ in lexical])
+        bm25_scores = {self.index.clauses[i].clause_id: s for i, s in reversed(lexical)}
+        if self.index.dense is not None and self.index.embedder is not None:
+            vector = self.index.embedder.embed([question], kind="query")[0]
+            dense = self.index.dense.search(vector, self.settings.candidates)
+            rankings["dense"] = _dedupe([self.index.clauses[i] for i, _ in dense])
+        fused = (
+            reciprocal_rank_fusion(rankings)
+            if len(rankings) > 1
+            else [(cid, bm25_scores[cid]) for cid in rankings["bm25"]]
+        )
+        best_part = self._best_parts(lexical)
+        hits = []
+        for clause_id, score in fused[:k]:
+            ranks = tuple(
+                (name, ranking.index(clause_id) + 1) for name, ranking in rankings.items() if clause_id in ranking
+            )
+            clause = best_part.get(clause_id) or self._first_part(clause_id)
+            hits.append(Hit(clause, float(score), "fused" if len(rankings) > 1 else "bm25", ranks))
+        return Retrieval(query, tuple(hits), self.coverage(query, hits[:3]))
+
+    def coverage(self, query: Query, hits: list[Hit]) -> float:
+        """The largest share (by weight) of the question's concepts that one retrieved clause contains."""
+        total = sum(c.weight for c in query.concepts)
+        if not hits or total <= 0:
+            return 0.0
+        best = 0.0
+        for hit in hits:
+            text = self._clause_haystack(hit.clause.clause_id)
+            got = sum(c.weight for c in query.concepts if any(alt in text for alt in c.alternatives))
+            best = max(best, got / total)
+        return best
+
+    def _clause_haystack(self, clause_id: str) -> str:
+        return self._haystack.get(clause_id, "")
+
+    def _best_parts(self, lexical: list[tuple[int, float]]) -> dict[str, Clause]:
+        best: dict[str, Clause] = {}
+        for i, _ in lexical:
+            best.setdefault(self.index.clauses[i].clause_id, self.index.clauses[i])
+        return best
+
+    def _first_part(self, clause_id: str) -> Clause:
+        return self.index.clauses[self.index.by_uid.get(clause_id, self.index.by_uid.get(f"{clause_id}~1", 0))]
+
+
+def _dedupe(clauses: list[Clause]) -> list[str]:
+    return list(dict.fromkeys(c.clause_id for c in clauses))
+
+
+def _chinese_query(retriever: Retriever, question: str) -> Query:
+    tokenizer = retriever.index.lexical.tokenizer
+    tokens = tuple(t for t in tokenizer.tokens(question) if t not in _COLLOQUIAL)
+    groups: list[tuple[tuple[str, ...], float]] = [(tokens, 1.0)]
+    expansions: list[str] = []
+    concepts: list[Concept] = []
+    terms = retriever.glossary.match_chinese(question)
+    for term in terms:  # a colloquial variant also searches for the canonical term
+        if term.zh not in question:
+            groups.append((tuple(tokenizer.tokens(term.zh)), _EXPANSION_WEIGHT))
+            expansions.append(term.zh)
+    for word in _content_words(question):
+        variants = [t for t in terms if word in (t.zh, *t.zh_variants) or word in t.zh]
+        alternatives = (word, *(t.zh for t in variants))
+        concepts.append(Concept(word, _concept_weight(retriever, word), tuple(dict.fromkeys(alternatives))))
+    for token in re.findall(r"[A-Za-z]{2,}", question):  # CDMO, CRO, AI inside a Chinese question
+        if token.lower() not in STOPWORDS_EN:
+            concepts.append(Concept(token, 1.0, (token.lower(),)))
+    return Query(question, "zh", tuple(groups), tuple(concepts), tuple(expansions))
+
+
+def _content_words(question: str) -> list[str]:
+    words = []
+    for word in jieba.lcut(normalise_query_text(question)):
+        word = word.strip()
+        if not re.fullmatch(r"[\u3400-\u9fff]+", word) or word in STOPWORDS_ZH or word in _COLLOQUIAL:
+            continue
+        words.append(word)
+    return list(dict.fromkeys(words))
+
+
+def _concept_weight(retriever: Retriever, word: str) -> float:
+    lexical = retriever.index.lexical
+    idf = lexical.idf(word) if lexical.known(word) else math.log(1 + lexical.size)
+    return idf * (0.5 if len(word) == 1 else 1.0)
+
+
+def _term_weight(retriever: Retriever, zh: str) -> float:
+    """How specific a Chinese term is: the mean IDF of its tokens."""
+    tokens = retriever.index.lexical.tokenizer.tokens(zh) or [zh]
+    return sum(_concept_weight(retriever, t) for t in tokens) / len(tokens)
+
+
+def _english_query(retriever: Retriever, question: str) -> Query:
+    tokenizer = retriever.index.lexical.tokenizer
+    groups: list[tuple[tuple[str, ...], float]] = [(tuple(tokenizer.tokens(question)), 1.0)]
+    concepts: list[Concept] = []
+    expansions: list[str] = []
+    matched_words: set[str] = set()
+    by_phrase: dict[str, list] = {}
+    for phrase, term in retriever.glossary.match_english(question):
+        if term not in by_phrase.setdefault(phrase, []):
+            by_phrase[phrase].append(term)
+    for phrase, terms in by_phrase.items():
+        matched_words.update(phrase.split())
+        weight = 1.0 / math.sqrt(len(terms))
+        for term in terms:
+            groups.append((tuple(tokenizer.tokens(term.zh)), weight))
+            expansions.append(term.zh)
+        alternatives = tuple(dict.fromkeys(a for t in terms for a in (t.zh, *t.zh_variants, t.en.lower())))
+        concepts.append(Concept(phrase, max(_term_weight(retriever, t.zh) for t in terms), alternatives))
+    for word in re.findall(r"[a-z0-9]+", normalise_query_text(question).replace("r&d", "rnd")):
+        if word in STOPWORDS_EN or len(word) < 3 or english_key(word) and english_key(word)[0] in matched_words:
+            continue
+        concepts.append(Concept(word, UNKNOWN_ENGLISH * math.log(1 + retriever.index.lexical.size), (word,)))
+    return Query(question, "en", tuple(groups), tuple(concepts), tuple(dict.fromkeys(expansions)))

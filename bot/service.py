@@ -1,0 +1,195 @@
+"""PolicyBot: question in, grounded Answer out (retrieve -> decline or extract -> cite -> warn)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from bot.extractive import Extract, choose_sentences
+from bot.language import SUPPORTED, detect_language
+from bot.render import citation_heading, document_name, label_en, status_warning
+from bot.retrieve import Retrieval, Retriever
+from core.config import Settings
+from core.schema import Answer, Citation, Clause, Hit
+from index import ClauseIndex, Glossary, load_embedder, open_index
+from index.glossary import GLOSSARY_FILE
+
+log = logging.getLogger(__name__)
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Fixed phrases of the extractive answers, per language."""
+
+    according: str
+    also: str
+    decline: str
+    related: str
+    empty: str
+    too_long: str
+    unsupported: str
+
+
+TEXTS = {
+    "zh": Texts(
+        according="根据{source}",
+        also="另据{source}",
+        decline="抱歉，现有政策文件中没有找到能回答这个问题的条款，policybot 不作推测。建议咨询{contact}。",
+        related="可能相关的条款：",
+        empty="请输入您的问题，例如：“外资研发中心有什么资金支持？”",
+        too_long="问题过长，只处理了前{n}个字符。",
+        unsupported="policybot 目前只支持中文和英文提问。policybot answers questions in Chinese or English only.",
+    ),
+    "en": Texts(
+        according="Under {source}",
+        also="Also, under {source}",
+        decline="Sorry, the policy documents policybot covers do not answer this question, and it will not guess. Please contact {contact}.",
+        related="Possibly related clauses:",
+        empty="Please type a question, e.g. “Is there funding for a multinational R&D centre?”",
+        too_long="The question was long; only its first {n} characters were used.",
+        unsupported="policybot answers questions in Chinese or English only. policybot 目前只支持中文和英文提问。",
+    ),
+}
+
+
+class PolicyBot:
+    def __init__(
+        self, settings: Settings, index: ClauseIndex, glossary: Glossary, status_notes: tuple[str, ...] = ()
+    ) -> None:
+        self.settings = settings
+        self.index = index
+        self.glossary = glossary
+        self.retriever = Retriever(index, glossary, settings)
+        self.status_notes = status_notes
+        index.lexical.tokenizer.tokens("预热")  # load jieba's dictionary now, not on the first question
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PolicyBot:
+        """Load the embedder if it can be (else say why once), then load or build the index."""
+        embedder, note = load_embedder(settings)
+        if note:
+            log.warning(note)
+        index = open_index(settings, embedder=embedder)
+        glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
+        return cls(settings, index, glossary, (note,) if note else ())
+
+    def ask(self, question: str, lang: str | None = None) -> Answer:
+        """Answer one question; lang forces the answer language ('zh' / 'en'), else it is detected."""
+        started = time.perf_counter()
+        question = " ".join((question or "").split())
+        notes: list[str] = []
+        detected = detect_language(question)
+        answer_lang = lang if lang in SUPPORTED else (detected if detected in SUPPORTED else "zh")
+        texts = TEXTS[answer_lang]
+        if not question or detected == "unknown" and not any(ch.isalnum() for ch in question):
+            return Answer(question, answer_lang, texts.empty, True, notes=("empty question",))
+        if detected not in SUPPORTED and detected != "unknown":
+            return Answer(
+                question,
+                lang if lang in SUPPORTED else "en",
+                texts.unsupported,
+                True,
+                notes=(f"unsupported language: {detected}",),
+            )
+        if len(question) > MAX_QUESTION_CHARS:
+            question = question[:MAX_QUESTION_CHARS]
+            notes.append(texts.too_long.format(n=MAX_QUESTION_CHARS))
+        search_lang = detected if detected in SUPPORTED else answer_lang
+        retrieval = self.retriever.retrieve(question, search_lang)
+        retrieved_at = time.perf_counter()
+        if not retrieval.hits or retrieval.coverage < self.settings.decline_threshold:
+            answer = self._decline(question, answer_lang, retrieval, notes)
+        else:
+            answer = self._extract(question, answer_lang, retrieval, notes)
+        timing = (
+            ("retrieve", _ms(started, retrieved_at)),
+            ("answer", _ms(retrieved_at, time.perf_counter())),
+            ("total", _ms(started, time.perf_counter())),
+        )
+        return Answer(
+            answer.question,
+            answer.lang,
+            answer.text,
+            answer.declined,
+            answer.citations,
+            retrieval.hits,
+            answer.warnings,
+            timing,
+            answer.notes,
+        )
+
+    def _decline(self, question: str, lang: str, retrieval: Retrieval, notes: list[str]) -> Answer:
+        texts = TEXTS[lang]
+        contact = self.settings.service_contact_en if lang == "en" else self.settings.service_contact_zh
+        lines = [texts.decline.format(contact=contact)]
+        related = [h for h in retrieval.hits[:3] if retrieval.coverage > 0]
+        if related:
+            lines.append(texts.related)
+            lines += [f"- {citation_heading(self.index.documents[h.clause.doc_id], h.clause, lang)}" for h in related]
+        notes = [
+            *notes,
+            f"declined: evidence coverage {retrieval.coverage:.2f} < {self.settings.decline_threshold:.2f}",
+        ]
+        return Answer(question, lang, "\n".join(lines), True, notes=tuple(notes))
+
+    def _extract(self, question: str, lang: str, retrieval: Retrieval, notes: list[str]) -> Answer:
+        clauses = [hit.clause for hit in retrieval.hits]
+        extract = choose_sentences(retrieval, self.index._full, clauses)
+        citations = self._citations(extract, clauses, lang)
+        text = compose(extract, citations, lang, self.glossary)
+        today = self.settings.today_date()
+        warnings = tuple(dict.fromkeys(w for c in citations if (w := status_warning(c.doc, c.status, lang, today))))
+        return Answer(
+            question,
+            lang,
+            text,
+            False,
+            citations,
+            warnings=warnings,
+            notes=(*notes, f"coverage {retrieval.coverage:.2f}"),
+        )
+
+    def _citations(self, extract: Extract, clauses: list[Clause], lang: str) -> tuple[Citation, ...]:
+        today = self.settings.today_date()
+        by_id = {c.clause_id: c for c in clauses}
+        out = []
+        for number, clause_id in enumerate(extract.clause_ids, start=1):
+            clause = by_id[clause_id]
+            doc = self.index.documents[clause.doc_id]
+            out.append(Citation(number, clause, doc, doc.status_on(today), label_en(clause)))
+        return tuple(out)
+
+    def clause_text(self, clause: Clause) -> str:
+        return self.index.full_text(clause.clause_id)
+
+    def hits_for(self, question: str, lang: str | None = None) -> tuple[Hit, ...]:
+        return self.retriever.retrieve(question, lang or detect_language(question)).hits
+
+
+def compose(extract: Extract, citations: tuple[Citation, ...], lang: str, glossary: Glossary) -> str:
+    """1-4 sentences with [n] markers; English quotes the Chinese and glosses its terms until translated."""
+    texts = TEXTS[lang]
+    parts = []
+    for i, (citation, sentences) in enumerate(zip(citations, extract.sentences, strict=True)):
+        source = (
+            f"{document_name(citation.doc, lang)}{citation.clause.label}"
+            if lang == "zh"
+            else f"{document_name(citation.doc, 'en')}, {citation.label_en}"
+        )
+        lead = (texts.according if i == 0 else texts.also).format(source=source)
+        quote = "".join(sentences)
+        if lang == "zh":
+            parts.append(f"{lead}[{citation.number}]：{quote}")
+        else:
+            glosses = "; ".join(f"{zh} = {en}" for zh, en in glossary.english_for(quote)[:8])
+            gloss = f" (Key terms: {glosses}.)" if glosses else ""
+            parts.append(f"{lead} [{citation.number}], the Chinese text reads: “{quote}”{gloss}")
+    if lang == "en" and parts:
+        parts.append("(No English translation of this clause yet; the Chinese original is quoted.)")
+    return "\n".join(parts)
+
+
+def _ms(start: float, end: float) -> float:
+    return round((end - start) * 1000, 2)

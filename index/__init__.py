@@ -1,0 +1,25 @@
+"""index: clauses -> lexical (jieba + BM25) and dense (sentence-transformers + FAISS) indexes on disk."""
+
+from index.dense import DenseIndex, Embedder, SentenceTransformerEmbedder
+from index.glossary import GLOSSARY_FILE, Glossary, Term
+from index.lexical import LexicalIndex, top_k
+from index.store import ClauseIndex, build_index, load_embedder, load_index, open_index, rollback
+from index.tokenize import Tokenizer
+
+__all__ = [
+    "GLOSSARY_FILE",
+    "ClauseIndex",
+    "DenseIndex",
+    "Embedder",
+    "Glossary",
+    "LexicalIndex",
+    "SentenceTransformerEmbedder",
+    "Term",
+    "Tokenizer",
+    "build_index",
+    "load_embedder",
+    "load_index",
+    "open_index",
+    "rollback",
+    "top_k",
+]

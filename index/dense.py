@@ -1,0 +1,132 @@
+"""Dense retrieval: a sentence-transformers embedder behind a one-method protocol, and FAISS."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Protocol
+
+import faiss
+import numpy as np
+
+from core.errors import ModelUnavailableError
+
+log = logging.getLogger(__name__)
+
+# (name fragment, query prefix, passage prefix): the prefixes each model family was trained with.
+_PREFIXES: tuple[tuple[str, str, str], ...] = (
+    ("e5", "query: ", "passage: "),
+    ("bge-m3", "", ""),
+    ("bge-large-zh", "为这个句子生成表示以用于检索相关文章：", ""),
+    ("bge-base-zh", "为这个句子生成表示以用于检索相关文章：", ""),
+    ("bge-small-zh", "为这个句子生成表示以用于检索相关文章：", ""),
+    ("bge-", "Represent this sentence for searching relevant passages: ", ""),
+)
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 row vectors."""
+
+    name: str
+    dimension: int
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray: ...
+
+
+def prefixes_for(model_name: str) -> tuple[str, str]:
+    lowered = model_name.lower()
+    for fragment, query, passage in _PREFIXES:
+        if fragment in lowered:
+            return query, passage
+    return "", ""
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model by name or local path; never waits on the network unless allowed."""
+
+    def __init__(self, model_name: str, batch_size: int = 16, allow_download: bool = False) -> None:
+        self.name = model_name
+        self.batch_size = batch_size
+        self._query_prefix, self._passage_prefix = prefixes_for(model_name)
+        self._model = _load_sentence_transformer(model_name, allow_download)
+        dimension = self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension") else None
+        self.dimension = int(dimension or self._model.get_sentence_embedding_dimension())
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        prefix = self._query_prefix if kind == "query" else self._passage_prefix
+        vectors = self._model.encode(
+            [prefix + text for text in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=len(texts) > 64,  # tqdm bar for index builds, silence for questions
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _load_sentence_transformer(model_name: str, allow_download: bool):
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:  # pragma: no cover - it is in requirements.txt
+        raise ModelUnavailableError(
+            "sentence-transformers is not installed: pip install sentence-transformers"
+        ) from exc
+    local = Path(model_name).expanduser().exists()
+    previous = os.environ.get("HF_HUB_OFFLINE")
+    if not allow_download:
+        os.environ["HF_HUB_OFFLINE"] = "1"  # a missing model fails at once instead of waiting on time-outs
+    try:
+        return SentenceTransformer(model_name, device="cpu", local_files_only=not allow_download and not local)
+    except Exception as exc:  # hub, IO and config errors all mean the same to the user
+        hint = "put it in the Hugging Face cache, point POLICYBOT_EMBED_MODEL at a local folder, or set it to 'none'"
+        raise ModelUnavailableError(
+            f"embedding model '{model_name}' could not be loaded offline ({type(exc).__name__}); {hint}"
+        ) from exc
+    finally:
+        if not allow_download:
+            if previous is None:
+                os.environ.pop("HF_HUB_OFFLINE", None)
+            else:
+                os.environ["HF_HUB_OFFLINE"] = previous
+
+
+class DenseIndex:
+    """Inner-product search over normalised vectors: flat below a size threshold, HNSW above it."""
+
+    FILE = "dense.faiss"
+
+    def __init__(self, index: faiss.Index) -> None:
+        self.index = index
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, hnsw_threshold: int = 50_000) -> DenseIndex:
+        dimension = vectors.shape[1]
+        if len(vectors) > hnsw_threshold:
+            index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = 80
+            index.hnsw.efSearch = 96
+        else:
+            index = faiss.IndexFlatIP(dimension)
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return cls(index)
+
+    @property
+    def size(self) -> int:
+        return int(self.index.ntotal)
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, self.size))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def save(self, folder: Path) -> None:
+        faiss.write_index(self.index, str(folder / self.FILE))
+
+    @classmethod
+    def load(cls, folder: Path) -> DenseIndex:
+        return cls(faiss.read_index(str(folder / cls.FILE)))
+
+
+def single_query_threads() -> None:
+    """One OpenMP thread: for one query at a time FAISS is faster without thread start-up."""
+    faiss.omp_set_num_threads(1)
