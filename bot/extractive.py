@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.retrieve import Query, Retrieval
@@ -42,12 +43,12 @@ def sentences_of(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
 
-def choose_sentences(retrieval: Retrieval, full_text: dict[str, str], clauses: list[Clause]) -> Extract:
+def choose_sentences(retrieval: Retrieval, full_text: Callable[[str], str], clauses: list[Clause]) -> Extract:
     """Best sentences of the top clauses: concept overlap, what the question asks for, clause rank."""
     query = retrieval.query
     scored: list[tuple[float, int, int, str, str]] = []
     for rank, clause in enumerate(clauses[:3]):
-        for position, sentence in enumerate(sentences_of(full_text[clause.clause_id])):
+        for position, sentence in enumerate(sentences_of(full_text(clause.clause_id))):
             score = _sentence_score(sentence, query, clause) - 0.15 * rank
             scored.append((score, rank, position, clause.clause_id, sentence))
     if not scored:

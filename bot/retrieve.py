@@ -85,7 +85,7 @@ class Retriever:
             ranks = tuple(
                 (name, ranking.index(clause_id) + 1) for name, ranking in rankings.items() if clause_id in ranking
             )
-            clause = best_part.get(clause_id) or self._first_part(clause_id)
+            clause = best_part.get(clause_id) or self.index.first_part(clause_id)
             hits.append(Hit(clause, float(score), "fused" if len(rankings) > 1 else "bm25", ranks))
         return Retrieval(query, tuple(hits), self.coverage(query, hits[:3]))
 
@@ -109,9 +109,6 @@ class Retriever:
         for i, _ in lexical:
             best.setdefault(self.index.clauses[i].clause_id, self.index.clauses[i])
         return best
-
-    def _first_part(self, clause_id: str) -> Clause:
-        return self.index.clauses[self.index.by_uid.get(clause_id, self.index.by_uid.get(f"{clause_id}~1", 0))]
 
 
 def _dedupe(clauses: list[Clause]) -> list[str]:

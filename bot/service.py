@@ -71,8 +71,8 @@ class PolicyBot:
         embedder, note = load_embedder(settings)
         if note:
             log.warning(note)
-        index = open_index(settings, embedder=embedder)
         glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
+        index = open_index(settings, embedder=embedder, glossary=glossary)
         return cls(settings, index, glossary, (note,) if note else ())
 
     def ask(self, question: str, lang: str | None = None) -> Answer:
@@ -136,7 +136,7 @@ class PolicyBot:
 
     def _extract(self, question: str, lang: str, retrieval: Retrieval, notes: list[str]) -> Answer:
         clauses = [hit.clause for hit in retrieval.hits]
-        extract = choose_sentences(retrieval, self.index._full, clauses)
+        extract = choose_sentences(retrieval, self.index.full_text, clauses)
         citations = self._citations(extract, clauses, lang)
         text = compose(extract, citations, lang, self.glossary)
         today = self.settings.today_date()

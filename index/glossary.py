@@ -92,6 +92,8 @@ class Glossary:
         """(zh, en) for glossary terms in a Chinese text, longest match wins, in text order."""
         taken: list[tuple[int, int, Term]] = []
         for term in self._zh_sorted:
+            if term.zh not in text:  # cheap test first: most of the glossary is absent from any one text
+                continue
             for m in re.finditer(re.escape(term.zh), text):
                 if not any(s < m.end() and m.start() < e for s, e, _ in taken):
                     taken.append((m.start(), m.end(), term))

@@ -44,7 +44,12 @@ class ClauseIndex:
         self._full: dict[str, str] = {}
         for clause in self.clauses:
             self._full[clause.clause_id] = self._full.get(clause.clause_id, "") + clause.text
-        self.by_uid = {clause.uid: i for i, clause in enumerate(self.clauses)}
+        self._first: dict[str, int] = {}
+        for i, clause in enumerate(self.clauses):
+            self._first.setdefault(clause.clause_id, i)
+
+    def first_part(self, clause_id: str) -> Clause:
+        return self.clauses[self._first[clause_id]]
 
     def full_text(self, clause_id: str) -> str:
         """A clause's whole text, its parts joined."""
@@ -194,10 +199,12 @@ def load_index(index_dir: Path, embedder: Embedder | None = None) -> ClauseIndex
     return ClauseIndex(clauses, documents, lexical, dense, embedder if dense else None, manifest, folder, note)
 
 
-def open_index(settings: Settings, corpus: Corpus | None = None, embedder: Embedder | None = None) -> ClauseIndex:
+def open_index(
+    settings: Settings, corpus: Corpus | None = None, embedder: Embedder | None = None, glossary: Glossary | None = None
+) -> ClauseIndex:
     """Load the live index, or (re)build it when it is missing or stale for this corpus and model."""
     corpus = corpus or load_corpus(settings.data_dir)
-    glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
+    glossary = glossary or Glossary.load(settings.data_dir / GLOSSARY_FILE)
     expected = fingerprint(corpus, tokenizer_words(corpus, glossary))
     model = embedder.name if embedder else ""
     try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from core.schema import Clause, Document
 from ingest.cleaning import visual_width
-from ingest.numbering import ARTICLE_TYPES, INLINE_ENUM, Marker, id_segment, match_marker
+from ingest.numbering import ARTICLE_TYPES, INLINE_ENUM, Marker, cn_to_int, id_segment, match_marker
 
 MAX_CLAUSE_CHARS = 600  # longer clauses are split at sentence ends into parts
 _MAX_GAP = 3  # a number may skip at most this many (broken numbering), more is text
@@ -257,8 +257,6 @@ def _inline_children(node: _Node, text: str, start: int, end: int) -> list[_Node
     children: list[_Node] = []
     expected = 1
     for m in INLINE_ENUM.finditer(body):
-        from ingest.numbering import cn_to_int
-
         if cn_to_int(m.group(1)) != expected:
             continue
         label = f"{m.group(1)}是"
