@@ -1,4 +1,8 @@
-"""python -m index build | info | rollback: build the index, show what is active, or switch back."""
+"""python -m index build | info | rollback | sentences DOC.. | check-translations [DOC..].
+
+build the index, show what is active, switch back to the previous index, print a document's sentences
+as translation rows to fill in, or check the English translations in data/translations/.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,20 @@ from core.config import load_settings
 from core.errors import PolicybotError
 from index.glossary import GLOSSARY_FILE, Glossary
 from index.store import build_index, load_embedder, load_index, rollback
+from index.translations import REQUIRED_DOCS, TRANSLATIONS_DIR, check_translation, clause_sentences, read_rows
 from ingest import load_corpus
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
-    parser.add_argument("command", choices=["build", "info", "rollback"])
+    parser.add_argument("command", choices=["build", "info", "rollback", "sentences", "check-translations"])
+    parser.add_argument("doc_ids", nargs="*", help="documents (sentences / check-translations)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     settings = load_settings()
     try:
+        if args.command in ("sentences", "check-translations"):
+            return _translations(args.command, args.doc_ids, settings)
         if args.command == "build":
             embedder, note = load_embedder(settings)
             if note:
@@ -58,6 +66,36 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _translations(command: str, doc_ids: list[str], settings) -> int:
+    corpus = load_corpus(settings.data_dir)
+    glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
+    failed = 0
+    for doc_id in doc_ids or list(REQUIRED_DOCS):
+        expected = clause_sentences(corpus.clauses_of(doc_id))
+        if not expected:
+            print(f"error: no document {doc_id!r}", file=sys.stderr)
+            return 2
+        if command == "sentences":
+            for clause_id, sentences in expected.items():
+                for i, zh in enumerate(sentences):
+                    print(json.dumps({"clause_id": clause_id, "sentence": i, "zh": zh, "en": ""}, ensure_ascii=False))
+            continue
+        path = settings.data_dir / TRANSLATIONS_DIR / f"{doc_id}.jsonl"
+        try:
+            rows = read_rows(path) if path.exists() else []
+        except ValueError as exc:
+            print(f"{doc_id}: {exc}")
+            failed += 1
+            continue
+        problems = check_translation(expected, rows, glossary)
+        total = sum(len(s) for s in expected.values())
+        print(f"{doc_id}: {total} sentences, {len(problems)} problems")
+        for problem in problems:
+            print(f"  {problem}")
+        failed += bool(problems)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -90,6 +90,10 @@ class Glossary:
 
     def english_for(self, text: str) -> list[tuple[str, str]]:
         """(zh, en) for glossary terms in a Chinese text, longest match wins, in text order."""
+        return [(t.zh, t.en) for t in self.terms_in(text)]
+
+    def terms_in(self, text: str) -> list[Term]:
+        """Glossary terms written in a Chinese text, longest match wins, in text order."""
         taken: list[tuple[int, int, Term]] = []
         for term in self._zh_sorted:
             if term.zh not in text:  # cheap test first: most of the glossary is absent from any one text
@@ -97,7 +101,7 @@ class Glossary:
             for m in re.finditer(re.escape(term.zh), text):
                 if not any(s < m.end() and m.start() < e for s, e, _ in taken):
                     taken.append((m.start(), m.end(), term))
-        return [(t.zh, t.en) for _, _, t in sorted(taken, key=lambda x: x[0])]
+        return [t for _, _, t in sorted(taken, key=lambda x: x[0])]
 
 
 def _split(value: str | None) -> tuple[str, ...]:

@@ -1,0 +1,177 @@
+"""Unofficial English translations, sentence by sentence (data/translations/<doc_id>.jsonl), and their checks.
+
+Each line: {"clause_id", "sentence" (0-based index in the clause), "zh" (the source sentence), "en"}.
+The Chinese original prevails; the checks keep numbers and glossary terms faithful.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+
+from core.schema import Clause
+from index.glossary import Glossary, english_key
+from ingest.sentences import split_sentences
+
+log = logging.getLogger(__name__)
+TRANSLATIONS_DIR = "translations"
+# Documents whose every clause must have an English text (the park's policies and the foreign-investment texts).
+REQUIRED_DOCS = (
+    "cp-pharma-plan",
+    "bj-pharma-plan",
+    "cp-meddevice-plan",
+    "cp-measures-draft",
+    "lsp-overview",
+    "fil",
+    "fil-impl",
+    "bj-fi-reg",
+)
+# Glossary categories whose preferred English must be used (general words may be rendered freely).
+STRICT_CATEGORIES = frozenset(
+    "document_title document_type industry institution instrument legal place policy_term programme technology".split()
+)
+UNOFFICIAL_NOTE = {
+    "en": "Unofficial translation; the Chinese original prevails.",
+    "zh": "英文为非官方译文，以中文原文为准。",
+}
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMERAL = "[零〇一二两三四五六七八九十百]+"
+_ZH_LABELS = (
+    re.compile(rf"第({_CN_NUMERAL})[条章节款项编]"),
+    re.compile(rf"^[（(]({_CN_NUMERAL})[）)]"),
+    re.compile(rf"^({_CN_NUMERAL})、"),
+    re.compile(r"十([一二三四五六七八九])五"),  # 十四五 = the 14th Five-Year Plan
+)
+_ZH_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(万亿|亿|万)?")
+_EN_AMOUNT = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion)\b)?", re.I)
+_EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_ZH_SCALE = {"万": 1e4, "亿": 1e8, "万亿": 1e12}
+_MONTHS = "January February March April May June July August September October November December".split()
+_EN_MONTH = re.compile(rf"\b({'|'.join(_MONTHS)})\b(?=\s+\d|,?\s+\d{{4}})|(?<=\d\s)({'|'.join(_MONTHS)})\b")
+
+
+def clause_sentences(clauses: list[Clause]) -> dict[str, list[str]]:
+    """clause_id -> the sentences of its whole text (parts joined), in document order."""
+    texts: dict[str, str] = {}
+    for clause in clauses:
+        texts[clause.clause_id] = texts.get(clause.clause_id, "") + clause.text
+    return {cid: split_sentences(text) for cid, text in texts.items()}
+
+
+def load_translations(data_dir: Path) -> dict[str, tuple[str, ...]]:
+    """clause_id -> English sentences; a clause with any sentence missing is left out (shown in Chinese only)."""
+    out: dict[str, tuple[str, ...]] = {}
+    folder = data_dir / TRANSLATIONS_DIR
+    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        try:
+            rows = read_rows(path)
+        except ValueError as exc:
+            log.warning("translations ignored: %s", exc)
+            continue
+        by_clause: dict[str, dict[int, str]] = {}
+        for row in rows:
+            by_clause.setdefault(row["clause_id"], {})[int(row["sentence"])] = str(row.get("en") or "").strip()
+        for clause_id, sentences in by_clause.items():
+            ordered = [sentences.get(i, "") for i in range(len(sentences))]
+            if all(ordered) and len(ordered) == max(sentences) + 1:
+                out[clause_id] = tuple(ordered)
+    return out
+
+
+def read_rows(path: Path) -> list[dict]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path.name} line {number}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict) or not {"clause_id", "sentence", "zh", "en"} <= row.keys():
+            raise ValueError(f"{path.name} line {number}: needs clause_id, sentence, zh, en")
+        rows.append(row)
+    return rows
+
+
+def check_translation(expected: dict[str, list[str]], rows: list[dict], glossary: Glossary) -> list[str]:
+    """Problems of one document's translation: coverage, alignment, numbers, glossary terms."""
+    problems: list[str] = []
+    given = {(r["clause_id"], int(r["sentence"])): r for r in rows}
+    for clause_id, sentences in expected.items():
+        extra = [i for (cid, i) in given if cid == clause_id and i >= len(sentences)]
+        if extra:
+            problems.append(f"{clause_id}: {len(sentences)} sentences in the source, rows for {sorted(extra)} too")
+        for i, zh in enumerate(sentences):
+            row = given.get((clause_id, i))
+            where = f"{clause_id} #{i}"
+            if row is None or not str(row.get("en") or "").strip():
+                problems.append(f"{where}: no English")
+                continue
+            if row["zh"] != zh:
+                problems.append(f"{where}: zh differs from the source sentence {zh!r}")
+                continue
+            problems += [f"{where}: {p}" for p in sentence_problems(zh, row["en"], glossary)]
+    unknown = sorted({cid for cid, _ in given} - expected.keys())
+    problems += [f"{cid}: not a clause of this document" for cid in unknown]
+    return problems
+
+
+def sentence_problems(zh: str, en: str, glossary: Glossary) -> list[str]:
+    problems = []
+    zh_numbers, en_numbers = chinese_numbers(zh), english_numbers(en)
+    if Counter(zh_numbers) != Counter(en_numbers):
+        problems.append(f"numbers differ: zh {sorted(zh_numbers)} vs en {sorted(en_numbers)}")
+    en_key = english_key(en)
+    for term in glossary.terms_in(zh):
+        preferred = preferred_english(term.en)
+        if term.category in STRICT_CATEGORIES and not _contains(en_key, english_key(preferred)):
+            problems.append(f"{term.zh} should be rendered as {preferred!r}")
+    return problems
+
+
+def preferred_english(en: str) -> str:
+    """The glossary's preferred term without its explanatory brackets: 'this Municipality (Beijing)' -> 'this Municipality'."""
+    return re.sub(r"\s*\([^)]*\)", "", en).strip() or en
+
+
+def chinese_numbers(text: str) -> list[float]:
+    """Arabic numbers (scaled by 万/亿) plus clause numbers written in Chinese numerals."""
+    values = [_amount(m.group(1), _ZH_SCALE.get(m.group(2) or "", 1.0)) for m in _ZH_AMOUNT.finditer(text)]
+    for pattern in _ZH_LABELS:
+        for m in pattern.finditer(text):
+            values.append(float(10 + _CN_DIGITS[m.group(1)]) if pattern.pattern.startswith("十") else cn_value(m.group(1)))
+    return values
+
+
+def english_numbers(text: str) -> list[float]:
+    values = [_amount(m.group(1), _EN_SCALE.get((m.group(2) or "").lower(), 1.0)) for m in _EN_AMOUNT.finditer(text)]
+    values += [float(_MONTHS.index(m.group(1) or m.group(2)) + 1) for m in _EN_MONTH.finditer(text)]
+    return values
+
+
+def cn_value(numeral: str) -> float:
+    """一百二十三 -> 123 (the range clause numbers use)."""
+    total, current = 0, 0
+    for ch in numeral:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = current * 10 + _CN_DIGITS[ch]
+    return float(total + current)
+
+
+def _amount(number: str, scale: float) -> float:
+    return round(float(number.replace(",", "")) * scale, 4)
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return n == 0 or any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
