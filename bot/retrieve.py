@@ -6,8 +6,6 @@ import math
 import re
 from dataclasses import dataclass
 
-import jieba
-
 from bot.fusion import reciprocal_rank_fusion
 from core.config import Settings
 from core.schema import Clause, Hit
@@ -18,9 +16,14 @@ from index.tokenize import STOPWORDS_EN, STOPWORDS_ZH, normalise_query_text
 
 # Colloquial verbs that carry no topic ("做脑机接口的能拿多少钱" is about 脑机接口 and money).
 _COLLOQUIAL = frozenset(
-    "做 搞 弄 拿 领 申请 享受 办 找 去 来 给 能 想 要 有 没 多久 多长 时间 哪里 谁 多大 怎么办 可不可以 行不行".split()
+    "做 搞 弄 拿 领 申请 享受 办 找 去 来 给 能 想 要 有 没 多久 多长 时间 哪里 谁 多大 怎么办 可不可以 行不行 "
+    "多少钱 多长时间 什么时候 啥时候 时候 哪天 哪年 一般 大概 大约 具体 到底 能不能 是不是 有没有 不能".split()
 )
 _EXPANSION_WEIGHT = 0.7
+GENERAL_COMMON, GENERAL_RARE = 9.0, 14.0  # -log share of a word in general Chinese: everyday .. rare
+_PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
+_FUNCTION_TAGS = frozenset("mtrdpucqyefzl")  # numerals, time, pronouns, adverbs, particles, measure words...
+BIGRAM_CREDIT = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议) counts for less
 UNKNOWN_ENGLISH = 0.5  # weight (x max IDF) of an English word outside the glossary: it may matter, we cannot check it
 
 
@@ -57,8 +60,21 @@ class Retriever:
         self.settings = settings
         self._haystack: dict[str, str] = {}
         for clause in index.clauses:  # parts of one clause are searched together
-            text = normalise_query_text(lexical_text(clause, index.documents.get(clause.doc_id)))
+            doc = index.documents.get(clause.doc_id)
+            if clause.clause_id not in self._haystack and doc:  # a clause speaks for its document's full title
+                self._haystack[clause.clause_id] = normalise_query_text(doc.title) + "\n"
+            text = normalise_query_text(lexical_text(clause, doc))
             self._haystack[clause.clause_id] = self._haystack.get(clause.clause_id, "") + text
+        self.clause_ids = tuple(self._haystack)
+        self._df_cache: dict[str, int] = {}
+
+    def document_frequency(self, word: str) -> int:
+        """In how many clauses a word occurs (as a substring: segmentation does not hide it)."""
+        if word not in self._df_cache:
+            if len(self._df_cache) > 50_000:
+                self._df_cache.clear()
+            self._df_cache[word] = sum(word in text for text in self._haystack.values())
+        return self._df_cache[word]
 
     def build_query(self, question: str, lang: str) -> Query:
         return _english_query(self, question) if lang == "en" else _chinese_query(self, question)
@@ -97,7 +113,7 @@ class Retriever:
         best = 0.0
         for hit in hits:
             text = self._clause_haystack(hit.clause.clause_id)
-            got = sum(c.weight for c in query.concepts if any(alt in text for alt in c.alternatives))
+            got = sum(c.weight * concept_match(c, text) for c in query.concepts)
             best = max(best, got / total)
         return best
 
@@ -109,6 +125,17 @@ class Retriever:
         for i, _ in lexical:
             best.setdefault(self.index.clauses[i].clause_id, self.index.clauses[i])
         return best
+
+
+def concept_match(concept: Concept, text: str) -> float:
+    """1 when an alternative occurs; for longer Chinese words, the share of their character pairs that do."""
+    if any(alt in text for alt in concept.alternatives):
+        return 1.0
+    word = concept.name
+    if len(word) < 3 or not re.fullmatch(r"[\u3400-\u9fff]+", word):
+        return 0.0
+    pairs = [word[i : i + 2] for i in range(len(word) - 1)]
+    return BIGRAM_CREDIT * sum(p in text for p in pairs) / len(pairs)
 
 
 def _dedupe(clauses: list[Clause]) -> list[str]:
@@ -126,30 +153,52 @@ def _chinese_query(retriever: Retriever, question: str) -> Query:
         if term.zh not in question:
             groups.append((tuple(tokenizer.tokens(term.zh)), _EXPANSION_WEIGHT))
             expansions.append(term.zh)
-    for word in _content_words(question):
+    for word, tag in _content_words(retriever, question):
         variants = [t for t in terms if word in (t.zh, *t.zh_variants) or word in t.zh]
         alternatives = (word, *(t.zh for t in variants))
-        concepts.append(Concept(word, _concept_weight(retriever, word), tuple(dict.fromkeys(alternatives))))
+        concepts.append(Concept(word, _concept_weight(retriever, word, tag), tuple(dict.fromkeys(alternatives))))
     for token in re.findall(r"[A-Za-z]{2,}", question):  # CDMO, CRO, AI inside a Chinese question
         if token.lower() not in STOPWORDS_EN:
             concepts.append(Concept(token, 1.0, (token.lower(),)))
     return Query(question, "zh", tuple(groups), tuple(concepts), tuple(expansions))
 
 
-def _content_words(question: str) -> list[str]:
-    words = []
-    for word in jieba.lcut(normalise_query_text(question)):
-        word = word.strip()
+def _content_words(retriever: Retriever, question: str) -> list[tuple[str, str]]:
+    words: dict[str, str] = {}
+    for word, tag in retriever.index.lexical.tokenizer.tagged_words(question):
         if not re.fullmatch(r"[\u3400-\u9fff]+", word) or word in STOPWORDS_ZH or word in _COLLOQUIAL:
             continue
-        words.append(word)
-    return list(dict.fromkeys(words))
+        words.setdefault(word, tag)
+    return list(words.items())
 
 
-def _concept_weight(retriever: Retriever, word: str) -> float:
-    lexical = retriever.index.lexical
-    idf = lexical.idf(word) if lexical.known(word) else math.log(1 + lexical.size)
-    return idf * (0.5 if len(word) == 1 else 1.0)
+def _concept_weight(retriever: Retriever, word: str, tag: str = "n") -> float:
+    """Specific words weigh more: rare in the corpus, or (when absent from it) rare in general Chinese.
+
+    Numerals, time words, pronouns and particles say little about the topic; a proper name the corpus never
+    mentions (深圳, 百济) says the question is about something else.
+    """
+    df = retriever.document_frequency(word)
+    size = len(retriever.clause_ids)
+    if df:
+        weight = math.log(1 + (size - df + 0.5) / (df + 0.5))
+    elif tag in _PROPER_NAME_TAGS:
+        weight = math.log(1 + size)
+    else:
+        weight = math.log(1 + size) * _general_specificity(retriever, word)
+    if tag[:1] in _FUNCTION_TAGS:
+        weight *= 0.2
+    return weight * (0.5 if len(word) == 1 else 1.0)
+
+
+def _general_specificity(retriever: Retriever, word: str) -> float:
+    """0.1 for everyday words (打算, 孩子) .. 1.0 for rare or unknown ones (摇号, 个人所得税)."""
+    tokenizer = retriever.index.lexical.tokenizer
+    freq = tokenizer.general_frequency(word)
+    if not freq:
+        return 1.0
+    surprise = math.log(tokenizer.general_total / freq)
+    return min(1.0, max(0.1, (surprise - GENERAL_COMMON) / (GENERAL_RARE - GENERAL_COMMON)))
 
 
 def _term_weight(retriever: Retriever, zh: str) -> float:

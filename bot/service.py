@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from bot.decline import Evidence, assess, threshold_for
 from bot.extractive import Extract, choose_sentences
 from bot.language import SUPPORTED, detect_language
 from bot.render import citation_heading, document_name, label_en, status_warning
@@ -99,10 +100,11 @@ class PolicyBot:
         search_lang = detected if detected in SUPPORTED else answer_lang
         retrieval = self.retriever.retrieve(question, search_lang)
         retrieved_at = time.perf_counter()
-        if not retrieval.hits or retrieval.coverage < self.settings.decline_threshold:
-            answer = self._decline(question, answer_lang, retrieval, notes)
+        evidence = assess(retrieval, self.index.full_text)
+        if evidence.strength < threshold_for(search_lang, self.settings):
+            answer = self._decline(question, answer_lang, retrieval, evidence, notes)
         else:
-            answer = self._extract(question, answer_lang, retrieval, notes)
+            answer = self._extract(question, answer_lang, retrieval, [*notes, f"evidence {evidence.strength:.2f}"])
         timing = (
             ("retrieve", _ms(started, retrieved_at)),
             ("answer", _ms(retrieved_at, time.perf_counter())),
@@ -120,17 +122,18 @@ class PolicyBot:
             answer.notes,
         )
 
-    def _decline(self, question: str, lang: str, retrieval: Retrieval, notes: list[str]) -> Answer:
+    def _decline(self, question: str, lang: str, retrieval: Retrieval, evidence: Evidence, notes: list[str]) -> Answer:
         texts = TEXTS[lang]
         contact = self.settings.service_contact_en if lang == "en" else self.settings.service_contact_zh
         lines = [texts.decline.format(contact=contact)]
-        related = [h for h in retrieval.hits[:3] if retrieval.coverage > 0]
+        related = [h for h in retrieval.hits[:3] if evidence.strength > 0]
         if related:
             lines.append(texts.related)
             lines += [f"- {citation_heading(self.index.documents[h.clause.doc_id], h.clause, lang)}" for h in related]
         notes = [
             *notes,
-            f"declined: evidence coverage {retrieval.coverage:.2f} < {self.settings.decline_threshold:.2f}",
+            f"declined: evidence {evidence.strength:.2f} < {threshold_for(retrieval.query.lang, self.settings):.2f}"
+            f" ({'; '.join(evidence.reasons)})",
         ]
         return Answer(question, lang, "\n".join(lines), True, notes=tuple(notes))
 
@@ -148,7 +151,7 @@ class PolicyBot:
             False,
             citations,
             warnings=warnings,
-            notes=(*notes, f"coverage {retrieval.coverage:.2f}"),
+            notes=tuple(notes),
         )
 
     def _citations(self, extract: Extract, clauses: list[Clause], lang: str) -> tuple[Citation, ...]:

@@ -39,6 +39,9 @@ class Glossary:
                 if key and len(key) <= _MAX_PHRASE:
                     self._by_english.setdefault(key, []).append(term)
         self._zh_sorted = sorted(self.terms, key=lambda t: -len(t.zh))
+        self._zh_forms = sorted(
+            ((form, term) for term in self.terms for form in (term.zh, *term.zh_variants)), key=lambda p: -len(p[0])
+        )
 
     @classmethod
     def load(cls, path: Path) -> Glossary:
@@ -95,10 +98,10 @@ class Glossary:
     def terms_in(self, text: str) -> list[Term]:
         """Glossary terms written in a Chinese text, longest match wins, in text order."""
         taken: list[tuple[int, int, Term]] = []
-        for term in self._zh_sorted:
-            if term.zh not in text:  # cheap test first: most of the glossary is absent from any one text
+        for form, term in self._zh_forms:
+            if form not in text:  # cheap test first: most of the glossary is absent from any one text
                 continue
-            for m in re.finditer(re.escape(term.zh), text):
+            for m in re.finditer(re.escape(form), text):
                 if not any(s < m.end() and m.start() < e for s, e, _ in taken):
                     taken.append((m.start(), m.end(), term))
         return [t for _, _, t in sorted(taken, key=lambda x: x[0])]

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import jieba
+import jieba.posseg
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
@@ -50,6 +51,7 @@ class Tokenizer:
         self._lock = threading.Lock()
         self.user_words = tuple(sorted({w.strip() for w in user_words if 2 <= len(w.strip()) <= 20}))
         self._initialised = False
+        self._tagger: jieba.posseg.POSTokenizer | None = None
 
     def _ensure_initialised(self) -> None:
         with self._lock:
@@ -64,6 +66,24 @@ class Tokenizer:
     def tokens(self, text: str) -> list[str]:
         """Search tokens of a text, in order, stop words removed."""
         return list(self._cached_tokens(text))
+
+    def tagged_words(self, text: str) -> list[tuple[str, str]]:
+        """(word, part of speech) of a Chinese text: whole dictionary words, no guessed ones."""
+        self._ensure_initialised()
+        if self._tagger is None:
+            self._tagger = jieba.posseg.POSTokenizer(self._jieba)
+        pairs = self._tagger.lcut(normalise_query_text(text), HMM=False)
+        return [(p.word.strip(), p.flag) for p in pairs if p.word.strip()]
+
+    def general_frequency(self, word: str) -> int:
+        """How often a word occurs in general Chinese (jieba's dictionary counts; 0 when unknown)."""
+        self._ensure_initialised()
+        return self._jieba.FREQ.get(word, 0)
+
+    @property
+    def general_total(self) -> int:
+        self._ensure_initialised()
+        return self._jieba.total
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one tokenizer per index; caching repeated questions is the point
     def _cached_tokens(self, text: str) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core.schema import Clause
 from index.glossary import Glossary, english_key
-from ingest.sentences import split_sentences
+from ingest import split_sentences
 
 log = logging.getLogger(__name__)
 TRANSLATIONS_DIR = "translations"
@@ -38,14 +38,28 @@ UNOFFICIAL_NOTE = {
     "zh": "英文为非官方译文，以中文原文为准。",
 }
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_NUMERAL = "[零〇一二两三四五六七八九十百]+"
 _ZH_LABELS = (
     re.compile(rf"第({_CN_NUMERAL})[条章节款项编]"),
     re.compile(rf"^[（(]({_CN_NUMERAL})[）)]"),
     re.compile(rf"^({_CN_NUMERAL})、"),
-    re.compile(r"十([一二三四五六七八九])五"),  # 十四五 = the 14th Five-Year Plan
 )
+# 十四五 / 第十四个五年规划 = the 14th Five-Year Plan: the group is the units digit.
+_ZH_FIVE_YEAR = re.compile(r"十([一二三四五六七八九])(?:五|个五年)")
 _ZH_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(万亿|亿|万)?")
 _EN_AMOUNT = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion)\b)?", re.I)
 _EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
@@ -128,7 +142,8 @@ def sentence_problems(zh: str, en: str, glossary: Glossary) -> list[str]:
     en_key = english_key(en)
     for term in glossary.terms_in(zh):
         preferred = preferred_english(term.en)
-        if term.category in STRICT_CATEGORIES and not _contains(en_key, english_key(preferred)):
+        accepted = (preferred, *term.en_variants)  # variants cover plurals and adjective forms (consortia, ophthalmic)
+        if term.category in STRICT_CATEGORIES and not any(_contains(en_key, english_key(a)) for a in accepted):
             problems.append(f"{term.zh} should be rendered as {preferred!r}")
     return problems
 
@@ -143,7 +158,9 @@ def chinese_numbers(text: str) -> list[float]:
     values = [_amount(m.group(1), _ZH_SCALE.get(m.group(2) or "", 1.0)) for m in _ZH_AMOUNT.finditer(text)]
     for pattern in _ZH_LABELS:
         for m in pattern.finditer(text):
-            values.append(float(10 + _CN_DIGITS[m.group(1)]) if pattern.pattern.startswith("十") else cn_value(m.group(1)))
+            values.append(
+                float(10 + _CN_DIGITS[m.group(1)]) if pattern.pattern.startswith("十") else cn_value(m.group(1))
+            )
     return values
 
 

@@ -5,6 +5,7 @@ from ingest.clauses import parse_clauses
 from ingest.cleaning import clean_text
 from ingest.corpus import Corpus, document_files, load_corpus, load_document
 from ingest.loaders import SUPPORTED_SUFFIXES, load_text
+from ingest.sentences import split_sentences
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -17,4 +18,5 @@ __all__ = [
     "load_document",
     "load_text",
     "parse_clauses",
+    "split_sentences",
 ]
