@@ -1,7 +1,8 @@
 """bot: question -> retrieval -> grounded, cited answer."""
 
+from bot.contract import answer_json
 from bot.fusion import reciprocal_rank_fusion
 from bot.language import detect_language
 from bot.service import PolicyBot
 
-__all__ = ["PolicyBot", "detect_language", "reciprocal_rank_fusion"]
+__all__ = ["PolicyBot", "answer_json", "detect_language", "reciprocal_rank_fusion"]

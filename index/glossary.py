@@ -91,17 +91,23 @@ class Glossary:
         """Terms whose Chinese form or colloquial variant occurs in the text, longest first."""
         return [t for t in self._zh_sorted if t.zh in text or any(v in text for v in t.zh_variants)]
 
-    def english_for(self, text: str) -> list[tuple[str, str]]:
+    def english_for(self, text: str, boundaries: set[int] | None = None) -> list[tuple[str, str]]:
         """(zh, en) for glossary terms in a Chinese text, longest match wins, in text order."""
-        return [(t.zh, t.en) for t in self.terms_in(text)]
+        return [(t.zh, t.en) for t in self.terms_in(text, boundaries)]
 
-    def terms_in(self, text: str) -> list[Term]:
-        """Glossary terms written in a Chinese text, longest match wins, in text order."""
+    def terms_in(self, text: str, boundaries: set[int] | None = None) -> list[Term]:
+        """Glossary terms written in a Chinese text, longest match wins, in text order.
+
+        With word boundaries (Tokenizer.boundaries), a term inside a longer word is not a match:
+        调解 is not in 协调解决, 外商 is not in 涉外商事.
+        """
         taken: list[tuple[int, int, Term]] = []
         for form, term in self._zh_forms:
             if form not in text:  # cheap test first: most of the glossary is absent from any one text
                 continue
             for m in re.finditer(re.escape(form), text):
+                if boundaries is not None and not (m.start() in boundaries and m.end() in boundaries):
+                    continue
                 if not any(s < m.end() and m.start() < e for s, e, _ in taken):
                     taken.append((m.start(), m.end(), term))
         return [t for _, _, t in sorted(taken, key=lambda x: x[0])]

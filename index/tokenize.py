@@ -75,6 +75,15 @@ class Tokenizer:
         pairs = self._tagger.lcut(normalise_query_text(text), HMM=False)
         return [(p.word.strip(), p.flag) for p in pairs if p.word.strip()]
 
+    def boundaries(self, text: str) -> set[int]:
+        """Offsets where a dictionary word starts or ends: a term is only matched on these."""
+        self._ensure_initialised()
+        edges, offset = {0}, 0
+        for word in self._jieba.cut(text, HMM=False):
+            offset += len(word)
+            edges.add(offset)
+        return edges
+
     def general_frequency(self, word: str) -> int:
         """How often a word occurs in general Chinese (jieba's dictionary counts; 0 when unknown)."""
         self._ensure_initialised()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core.schema import Clause
 from index.glossary import Glossary, english_key
+from index.tokenize import Tokenizer
 from ingest import split_sentences
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def read_rows(path: Path) -> list[dict]:
 
 def check_translation(expected: dict[str, list[str]], rows: list[dict], glossary: Glossary) -> list[str]:
     """Problems of one document's translation: coverage, alignment, numbers, glossary terms."""
+    tokenizer = Tokenizer(glossary.chinese_words())
     problems: list[str] = []
     given = {(r["clause_id"], int(r["sentence"])): r for r in rows}
     for clause_id, sentences in expected.items():
@@ -128,19 +130,19 @@ def check_translation(expected: dict[str, list[str]], rows: list[dict], glossary
             if row["zh"] != zh:
                 problems.append(f"{where}: zh differs from the source sentence {zh!r}")
                 continue
-            problems += [f"{where}: {p}" for p in sentence_problems(zh, row["en"], glossary)]
+            problems += [f"{where}: {p}" for p in sentence_problems(zh, row["en"], glossary, tokenizer)]
     unknown = sorted({cid for cid, _ in given} - expected.keys())
     problems += [f"{cid}: not a clause of this document" for cid in unknown]
     return problems
 
 
-def sentence_problems(zh: str, en: str, glossary: Glossary) -> list[str]:
+def sentence_problems(zh: str, en: str, glossary: Glossary, tokenizer: Tokenizer) -> list[str]:
     problems = []
     zh_numbers, en_numbers = chinese_numbers(zh), english_numbers(en)
     if Counter(zh_numbers) != Counter(en_numbers):
         problems.append(f"numbers differ: zh {sorted(zh_numbers)} vs en {sorted(en_numbers)}")
     en_key = english_key(en)
-    for term in glossary.terms_in(zh):
+    for term in glossary.terms_in(zh, tokenizer.boundaries(zh)):
         preferred = preferred_english(term.en)
         accepted = (preferred, *term.en_variants)  # variants cover plurals and adjective forms (consortia, ophthalmic)
         if term.category in STRICT_CATEGORIES and not any(_contains(en_key, english_key(a)) for a in accepted):
@@ -157,10 +159,8 @@ def chinese_numbers(text: str) -> list[float]:
     """Arabic numbers (scaled by 万/亿) plus clause numbers written in Chinese numerals."""
     values = [_amount(m.group(1), _ZH_SCALE.get(m.group(2) or "", 1.0)) for m in _ZH_AMOUNT.finditer(text)]
     for pattern in _ZH_LABELS:
-        for m in pattern.finditer(text):
-            values.append(
-                float(10 + _CN_DIGITS[m.group(1)]) if pattern.pattern.startswith("十") else cn_value(m.group(1))
-            )
+        values += [cn_value(m.group(1)) for m in pattern.finditer(text)]
+    values += [float(10 + _CN_DIGITS[m.group(1)]) for m in _ZH_FIVE_YEAR.finditer(text)]
     return values
 
 

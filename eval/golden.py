@@ -1,0 +1,71 @@
+"""The golden question set: load, validate, and decide whether a clause is the right one."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+KINDS = ("fact", "number", "list", "metadata", "compare", "unanswerable")
+GOLDEN_FILE = Path(__file__).with_name("golden.jsonl")
+
+
+@dataclass(frozen=True)
+class GoldenQuestion:
+    id: str
+    lang: str
+    question: str
+    answerable: bool
+    evidence: tuple[str, ...]
+    facts: tuple[tuple[str, ...], ...]
+    kind: str
+    doc_id: str | None = None
+
+
+def load_golden(path: Path = GOLDEN_FILE) -> list[GoldenQuestion]:
+    """Questions from a JSON Lines file; a malformed line is an error naming the line."""
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            out.append(_question(row))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}:{number}: {exc}") from exc
+    ids = [q.id for q in out]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"{path}: duplicate ids {sorted({i for i in ids if ids.count(i) > 1})}")
+    return out
+
+
+def _question(row: dict) -> GoldenQuestion:
+    if row["lang"] not in ("zh", "en") or row["kind"] not in KINDS:
+        raise ValueError(f"bad lang/kind: {row['lang']!r}/{row['kind']!r}")
+    if row["answerable"] and not row["evidence"]:
+        raise ValueError(f"{row['id']}: an answerable question needs evidence")
+    return GoldenQuestion(
+        id=str(row["id"]),
+        lang=row["lang"],
+        question=str(row["question"]),
+        answerable=bool(row["answerable"]),
+        evidence=tuple(row.get("evidence") or ()),
+        facts=tuple(tuple(group) for group in row.get("facts") or ()),
+        kind=row["kind"],
+        doc_id=row.get("doc_id"),
+    )
+
+
+def squash(text: str) -> str:
+    """Whitespace removed: how clause texts and evidence are compared."""
+    return "".join(text.split())
+
+
+def is_right_clause(clause_text: str, question: GoldenQuestion) -> bool:
+    text = squash(clause_text)
+    return any(squash(e) in text for e in question.evidence)
+
+
+def has_fact(answer_text: str, group: tuple[str, ...]) -> bool:
+    text = squash(answer_text).lower()
+    return any(squash(form).lower() in text for form in group)
