@@ -30,3 +30,35 @@ AMOUNT = re.compile(r"\d[\d.,]*\s*(?:万元|亿元|元|万|亿|%|％)|不超过|
 DURATION = re.compile(r"\d+\s*(?:个工作日|工作日|日|天|周|个月|月|年)|\d{4}年\d{1,2}月\d{1,2}日")
 COUNT = re.compile(r"\d+[—\-~～]?\d*\s*(?:个|家|项|名|人|所)")
 QUANTITY = re.compile(r"\d|[一二三四五六七八九十两]+(?:个工作日|日|天|个月|年)|百分之")
+
+# Questions about a document itself (its number, issuer, dates, validity, status) rather than its content.
+ASKS_METADATA = re.compile(
+    r"文号|发文|印发|谁发|哪个部门发|哪个单位发|发布|施行|生效|有效期|到期|废止|还有效|还管用|还适用|征求意见|正式|"
+    r"document number|issued|issuer|publish|effective|come into force|came into force|in force|take effect|"
+    r"valid|expire|repeal|draft|status|adopted|superseded",
+    re.I,
+)
+# What a question asks for, said the way the documents say it: searched beside the question's own words.
+INTENT_TERMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"施行|生效|什么时候开始|何时起|哪天起|effective|come into force|came into force|take effect", re.I),
+        "施行 起施行",
+    ),
+    (
+        re.compile(r"废止|还有效|还管用|还能用|还适用|repeal|still valid|still in force|replaced|superseded", re.I),
+        "废止 同时废止",
+    ),
+    (re.compile(r"有效期|到期|管到|valid until|expire|how long .*valid", re.I), "有效期 施行之日起"),
+    (re.compile(r"文号|谁发|哪个部门发|发文|印发|document number|who issued|issued by|issuer", re.I), "印发 通知"),
+    (re.compile(r"多久|多长时间|几天|几个月|出结果|回音|how long|how many days|time limit", re.I), "工作日 日内 期限"),
+    (re.compile(r"多少钱|能拿多少|补多少|奖多少|给多少|how much|up to how much", re.I), "万元 不超过 最高"),
+    (re.compile(r"规模|多大|how big|size of", re.I), "规模 达到 万亿元 亿元"),
+    (re.compile(r"罚|处罚|后果|penalt|fine[ds]?\b|punish|consequence", re.I), "罚款 处 责令 改正"),
+    (re.compile(r"认不认|互认|承认|recogni[sz]e|mutual", re.I), "互认 结果互认"),
+)
+INTENT_WEIGHT = 0.5
+
+
+def intent_terms(question: str) -> list[str]:
+    """Document wording for what the question asks (施行 for 'when does it take effect')."""
+    return [term for pattern, terms in INTENT_TERMS if pattern.search(question) for term in terms.split()]

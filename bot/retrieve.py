@@ -6,7 +6,10 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.fusion import reciprocal_rank_fusion
+from bot.intent import ASKS_METADATA, INTENT_WEIGHT, intent_terms
 from core.config import Settings
 from core.schema import Clause, Hit
 from index import ClauseIndex, Glossary, top_k
@@ -21,6 +24,8 @@ _COLLOQUIAL = frozenset(
 )
 _EXPANSION_WEIGHT = 0.7
 GENERAL_COMMON, GENERAL_RARE = 9.0, 14.0  # -log share of a word in general Chinese: everyday .. rare
+_FRAME_KINDS = frozenset({"notice", "preamble", "closing", "signature"})
+FRAME_WEIGHT_CONTENT, FRAME_WEIGHT_METADATA = 0.8, 1.2
 _PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
 _FUNCTION_TAGS = frozenset("mtrdpucqyefzl")  # numerals, time, pronouns, adverbs, particles, measure words...
 BIGRAM_CREDIT = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议) counts for less
@@ -66,6 +71,9 @@ class Retriever:
             text = normalise_query_text(lexical_text(clause, doc))
             self._haystack[clause.clause_id] = self._haystack.get(clause.clause_id, "") + text
         self.clause_ids = tuple(self._haystack)
+        frame = [c.kind in _FRAME_KINDS for c in index.clauses]
+        self._content_prior = np.array([FRAME_WEIGHT_CONTENT if f else 1.0 for f in frame], dtype=np.float32)
+        self._metadata_prior = np.array([FRAME_WEIGHT_METADATA if f else 1.0 for f in frame], dtype=np.float32)
         self._df_cache: dict[str, int] = {}
 
     def document_frequency(self, word: str) -> int:
@@ -83,7 +91,8 @@ class Retriever:
         k = k or self.settings.top_k
         query = self.build_query(question, lang)
         rankings: dict[str, list[str]] = {}
-        lexical = top_k(self.index.lexical.scores([(list(t), w) for t, w in query.groups]), self.settings.candidates)
+        scores = self.index.lexical.scores([(list(t), w) for t, w in query.groups])
+        lexical = top_k(scores * self._kind_prior(query.text), self.settings.candidates)
         rankings["bm25"] = _dedupe([self.index.clauses[i] for i, _ in lexical])
         bm25_scores = {self.index.clauses[i].clause_id: s for i, s in reversed(lexical)}
         if self.index.dense is not None and self.index.embedder is not None:
@@ -104,6 +113,11 @@ class Retriever:
             clause = best_part.get(clause_id) or self.index.first_part(clause_id)
             hits.append(Hit(clause, float(score), "fused" if len(rankings) > 1 else "bm25", ranks))
         return Retrieval(query, tuple(hits), self.coverage(query, hits[:3]))
+
+    def _kind_prior(self, question: str) -> np.ndarray:
+        """A document's notice, preamble and signature answer questions about the document, not its content."""
+        asks_metadata = bool(ASKS_METADATA.search(question))
+        return self._metadata_prior if asks_metadata else self._content_prior
 
     def coverage(self, query: Query, hits: list[Hit]) -> float:
         """The largest share (by weight) of the question's concepts that one retrieved clause contains."""
@@ -146,6 +160,8 @@ def _chinese_query(retriever: Retriever, question: str) -> Query:
     tokenizer = retriever.index.lexical.tokenizer
     tokens = tuple(t for t in tokenizer.tokens(question) if t not in _COLLOQUIAL)
     groups: list[tuple[tuple[str, ...], float]] = [(tokens, 1.0)]
+    if asked := intent_terms(question):
+        groups.append((tuple(asked), INTENT_WEIGHT))
     expansions: list[str] = []
     concepts: list[Concept] = []
     terms = retriever.glossary.match_chinese(question)
@@ -210,6 +226,8 @@ def _term_weight(retriever: Retriever, zh: str) -> float:
 def _english_query(retriever: Retriever, question: str) -> Query:
     tokenizer = retriever.index.lexical.tokenizer
     groups: list[tuple[tuple[str, ...], float]] = [(tuple(tokenizer.tokens(question)), 1.0)]
+    if asked := intent_terms(question):
+        groups.append((tuple(asked), INTENT_WEIGHT))
     concepts: list[Concept] = []
     expansions: list[str] = []
     matched_words: set[str] = set()

@@ -62,11 +62,14 @@ _ZH_LABELS = (
 # 十四五 / 第十四个五年规划 = the 14th Five-Year Plan: the group is the units digit.
 _ZH_FIVE_YEAR = re.compile(r"十([一二三四五六七八九])(?:五|个五年)")
 _ZH_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(万亿|亿|万)?")
+_ZH_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*[-—－~～至到]\s*(\d+(?:\.\d+)?)\s*(万亿|亿|万)")  # 10-20亿 = 1-2 billion
 _EN_AMOUNT = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion)\b)?", re.I)
+_EN_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s+(thousand|million|billion|trillion)\b", re.I)
 _EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _ZH_SCALE = {"万": 1e4, "亿": 1e8, "万亿": 1e12}
 _MONTHS = "January February March April May June July August September October November December".split()
-_EN_MONTH = re.compile(rf"\b({'|'.join(_MONTHS)})\b(?=\s+\d|,?\s+\d{{4}})|(?<=\d\s)({'|'.join(_MONTHS)})\b")
+# A month name is a number (4月 = April); "May" only next to a digit, since it is also a verb.
+_EN_MONTH = re.compile(rf"\b(?:{'|'.join(m for m in _MONTHS if m != 'May')})\b|\bMay\b(?=\s+\d)|(?<=\d\s)May\b")
 
 
 def clause_sentences(clauses: list[Clause]) -> dict[str, list[str]]:
@@ -152,12 +155,13 @@ def sentence_problems(zh: str, en: str, glossary: Glossary, tokenizer: Tokenizer
 
 def preferred_english(en: str) -> str:
     """The glossary's preferred term without its explanatory brackets: 'this Municipality (Beijing)' -> 'this Municipality'."""
-    return re.sub(r"\s*\([^)]*\)", "", en).strip() or en
+    return re.sub(r"\s*\([^()]*\)$", "", en.strip()).strip() or en
 
 
 def chinese_numbers(text: str) -> list[float]:
     """Arabic numbers (scaled by 万/亿) plus clause numbers written in Chinese numerals."""
-    values = [_amount(m.group(1), _ZH_SCALE.get(m.group(2) or "", 1.0)) for m in _ZH_AMOUNT.finditer(text)]
+    ranged = re.sub(_ZH_RANGE, lambda m: f"{m.group(1)}{m.group(3)}～{m.group(2)}{m.group(3)}", text)
+    values = [_amount(m.group(1), _ZH_SCALE.get(m.group(2) or "", 1.0)) for m in _ZH_AMOUNT.finditer(ranged)]
     for pattern in _ZH_LABELS:
         values += [cn_value(m.group(1)) for m in pattern.finditer(text)]
     values += [float(10 + _CN_DIGITS[m.group(1)]) for m in _ZH_FIVE_YEAR.finditer(text)]
@@ -165,8 +169,9 @@ def chinese_numbers(text: str) -> list[float]:
 
 
 def english_numbers(text: str) -> list[float]:
+    text = _EN_RANGE.sub(lambda m: f"{m.group(1)} {m.group(3)} to {m.group(2)} {m.group(3)}", text)
     values = [_amount(m.group(1), _EN_SCALE.get((m.group(2) or "").lower(), 1.0)) for m in _EN_AMOUNT.finditer(text)]
-    values += [float(_MONTHS.index(m.group(1) or m.group(2)) + 1) for m in _EN_MONTH.finditer(text)]
+    values += [float(_MONTHS.index(m.group(0)) + 1) for m in _EN_MONTH.finditer(text)]
     return values
 
 
