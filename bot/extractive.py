@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.intent import AMOUNT, ASKS_AMOUNT, ASKS_COUNT, ASKS_TIME, ASKS_WHO, COUNT, DURATION
 from bot.retrieve import Query, Retrieval
 from core.schema import Clause
+from index.glossary import english_key
 from ingest import split_sentences
 
 _RESPONSIBLE = re.compile(r"^[（(](?:责任单位[:：])?[^（）()]{2,120}[）)]$")
@@ -22,32 +23,47 @@ class Extract:
 
     clause_ids: tuple[str, ...]
     sentences: tuple[tuple[str, ...], ...]
+    positions: tuple[tuple[int, ...], ...] = ()  # each sentence's index in its clause (for its translation)
 
 
-def choose_sentences(retrieval: Retrieval, full_text: Callable[[str], str], clauses: list[Clause]) -> Extract:
-    """Best sentences of the top clauses: concept overlap, what the question asks for, clause rank."""
+def choose_sentences(
+    retrieval: Retrieval,
+    full_text: Callable[[str], str],
+    clauses: list[Clause],
+    english: Callable[[str], tuple[str, ...]] | None = None,
+) -> Extract:
+    """Best sentences of the top clauses: concept overlap, what the question asks for, clause rank.
+
+    With English sentences (translations), an English question's words are matched against them too.
+    """
     query = retrieval.query
     scored: list[tuple[float, int, int, str, str]] = []
     for rank, clause in enumerate(clauses[:3]):
+        translated = english(clause.clause_id) if english and query.lang == "en" else ()
         for position, sentence in enumerate(split_sentences(full_text(clause.clause_id))):
-            score = _sentence_score(sentence, query, clause) - 0.15 * rank
+            extra = _stems(translated[position]) if position < len(translated) else ""
+            score = _sentence_score(sentence, query, clause, extra) - 0.15 * rank
             scored.append((score, rank, position, clause.clause_id, sentence))
     if not scored:
         return Extract((), ())
     best = max(s[0] for s in scored)
     chosen = sorted((s for s in scored if s[0] >= max(0.55 * best, 0.05)), key=lambda s: -s[0])[:MAX_SENTENCES]
     clause_order: list[str] = []
-    for s in sorted(chosen, key=lambda s: s[1]):
+    for s in chosen:  # best sentence first: the clause that answers best is cited first
         if s[3] not in clause_order and len(clause_order) < MAX_CLAUSES:
             clause_order.append(s[3])
-    grouped = tuple(
-        tuple(s[4] for s in sorted((c for c in chosen if c[3] == cid), key=lambda c: c[2])) for cid in clause_order
-    )
-    return Extract(tuple(clause_order), grouped)
+    per_clause = [sorted((c for c in chosen if c[3] == cid), key=lambda c: c[2]) for cid in clause_order]
+    grouped = tuple(tuple(s[4] for s in group) for group in per_clause)
+    positions = tuple(tuple(s[2] for s in group) for group in per_clause)
+    return Extract(tuple(clause_order), grouped, positions)
 
 
-def _sentence_score(sentence: str, query: Query, clause: Clause) -> float:
-    text = sentence.lower()
+def _stems(english: str) -> str:
+    return f" {' '.join(english_key(english))} "
+
+
+def _sentence_score(sentence: str, query: Query, clause: Clause, english_stems: str = "") -> float:
+    text = sentence.lower() + english_stems
     total = sum(c.weight for c in query.concepts) or 1.0
     score = sum(c.weight for c in query.concepts if any(a in text for a in c.alternatives)) / total
     question = query.text

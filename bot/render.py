@@ -102,3 +102,26 @@ def status_warning(info: DocumentInfo, status: str, lang: str, today: dt.date) -
             else f"提示：{name}是介绍性材料，不是政策文件，不构成支持依据。"
         )
     return ""
+
+
+_ZH_MONEY = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|亿元)")
+_EN_MONEY = re.compile(
+    r"RMB\s*(\d[\d,]*(?:\.\d+)?)(?:\s*(thousand|million|billion))?|(\d[\d,]*(?:\.\d+)?)\s*(million|billion)?\s*yuan"
+)
+_ZH_SCALE = {"万元": 1e4, "亿元": 1e8}
+_EN_SCALE = {"": 1.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+
+def with_chinese_amounts(english: str, chinese: str) -> str:
+    """'up to RMB 10 million' -> 'up to RMB 10 million (1000万元)' when the Chinese sentence says 1000万元."""
+    amounts = {round(float(m.group(1)) * _ZH_SCALE[m.group(2)]): m.group(0) for m in _ZH_MONEY.finditer(chinese)}
+    if not amounts:
+        return english
+
+    def annotate(m: re.Match[str]) -> str:
+        number, scale = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        value = round(float(number.replace(",", "")) * _EN_SCALE[(scale or "").lower()])
+        original = amounts.get(value)
+        return f"{m.group(0)} ({original})" if original and original not in english else m.group(0)
+
+    return _EN_MONEY.sub(annotate, english)

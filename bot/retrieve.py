@@ -95,6 +95,12 @@ class Retriever:
         lexical = top_k(scores * self._kind_prior(query.text), self.settings.candidates)
         rankings["bm25"] = _dedupe([self.index.clauses[i] for i, _ in lexical])
         bm25_scores = {self.index.clauses[i].clause_id: s for i, s in reversed(lexical)}
+        if query.lang == "en" and self.index.english is not None:
+            english = self.index.english.scores([(self.index.english.tokenizer.tokens(question), 1.0)])
+            ranked = top_k(english * self._kind_prior(query.text), self.settings.candidates)
+            rankings["bm25_en"] = self._impute_untranslated(
+                _dedupe([self.index.clauses[i] for i, _ in ranked]), rankings["bm25"]
+            )
         if self.index.dense is not None and self.index.embedder is not None:
             vector = self.index.embedder.embed([question], kind="query")[0]
             dense = self.index.dense.search(vector, self.settings.candidates)
@@ -113,6 +119,15 @@ class Retriever:
             clause = best_part.get(clause_id) or self.index.first_part(clause_id)
             hits.append(Hit(clause, float(score), "fused" if len(rankings) > 1 else "bm25", ranks))
         return Retrieval(query, tuple(hits), self.coverage(query, hits[:3]))
+
+    def _impute_untranslated(self, english: list[str], chinese: list[str]) -> list[str]:
+        """The English ranking cannot see untranslated clauses: give them their Chinese rank there too.
+
+        Otherwise fusion would push every law without a translation below the translated documents.
+        """
+        untranslated = [(rank, cid) for rank, cid in enumerate(chinese) if cid not in self.index.translations]
+        merged = sorted([(rank, 0, cid) for rank, cid in enumerate(english)] + [(r, 1, c) for r, c in untranslated])
+        return list(dict.fromkeys(cid for _, _, cid in merged))
 
     def _kind_prior(self, question: str) -> np.ndarray:
         """A document's notice, preamble and signature answer questions about the document, not its content."""
@@ -181,11 +196,30 @@ def _chinese_query(retriever: Retriever, question: str) -> Query:
 
 def _content_words(retriever: Retriever, question: str) -> list[tuple[str, str]]:
     words: dict[str, str] = {}
-    for word, tag in retriever.index.lexical.tokenizer.tagged_words(question):
+    for word, tag in _merge_single_characters(retriever.index.lexical.tokenizer.tagged_words(question)):
         if not re.fullmatch(r"[\u3400-\u9fff]+", word) or word in STOPWORDS_ZH or word in _COLLOQUIAL:
             continue
         words.setdefault(word, tag)
     return list(words.items())
+
+
+def _merge_single_characters(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Runs of lone characters outside the dictionary (摇 号) are one unknown word (摇号), not noise."""
+    out: list[tuple[str, str]] = []
+    run: list[str] = []
+    for word, tag in [*tagged, ("", "x")]:
+        lone = len(word) == 1 and "\u3400" <= word <= "\u9fff" and word not in STOPWORDS_ZH and tag[:1] not in "pucy"
+        if lone:
+            run.append(word)
+            continue
+        if len(run) > 1:
+            out.append(("".join(run), "nz"))
+        elif run:
+            out.append((run[0], "x"))
+        run = []
+        if word:
+            out.append((word, tag))
+    return out
 
 
 def _concept_weight(retriever: Retriever, word: str, tag: str = "n") -> float:

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from bot.decline import Evidence, assess, threshold_for
 from bot.extractive import Extract, choose_sentences
 from bot.language import SUPPORTED, detect_language
-from bot.render import citation_heading, document_name, label_en, status_warning
+from bot.render import citation_heading, document_name, label_en, status_warning, with_chinese_amounts
 from bot.retrieve import Retrieval, Retriever
 from core.config import Settings
 from core.schema import Answer, Citation, Clause, Hit
 from index import ClauseIndex, Glossary, load_embedder, open_index
 from index.glossary import GLOSSARY_FILE
+from index.tokenize import Tokenizer
+from index.translations import STRICT_CATEGORIES, UNOFFICIAL_NOTE, preferred_english
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -31,6 +33,7 @@ class Texts:
     empty: str
     too_long: str
     unsupported: str
+    untranslated: str = ""
 
 
 TEXTS = {
@@ -51,6 +54,7 @@ TEXTS = {
         empty="Please type a question, e.g. “Is there funding for a multinational R&D centre?”",
         too_long="The question was long; only its first {n} characters were used.",
         unsupported="policybot answers questions in Chinese or English only. policybot 目前只支持中文和英文提问。",
+        untranslated="(No English translation of this clause yet: the Chinese original is quoted, key terms glossed.)",
     ),
 }
 
@@ -139,9 +143,9 @@ class PolicyBot:
 
     def _extract(self, question: str, lang: str, retrieval: Retrieval, notes: list[str]) -> Answer:
         clauses = [hit.clause for hit in retrieval.hits]
-        extract = choose_sentences(retrieval, self.index.full_text, clauses)
+        extract = choose_sentences(retrieval, self.index.full_text, clauses, self.index.english_sentences)
         citations = self._citations(extract, clauses, lang)
-        text = compose(extract, citations, lang, self.glossary)
+        text = compose(extract, citations, lang, self.glossary, self.index)
         today = self.settings.today_date()
         warnings = tuple(dict.fromkeys(w for c in citations if (w := status_warning(c.doc, c.status, lang, today))))
         return Answer(
@@ -161,7 +165,8 @@ class PolicyBot:
         for number, clause_id in enumerate(extract.clause_ids, start=1):
             clause = by_id[clause_id]
             doc = self.index.documents[clause.doc_id]
-            out.append(Citation(number, clause, doc, doc.status_on(today), label_en(clause)))
+            text_en = " ".join(self.index.english_sentences(clause_id))
+            out.append(Citation(number, clause, doc, doc.status_on(today), label_en(clause), text_en))
         return tuple(out)
 
     def clause_text(self, clause: Clause) -> str:
@@ -171,27 +176,57 @@ class PolicyBot:
         return self.retriever.retrieve(question, lang or detect_language(question)).hits
 
 
-def compose(extract: Extract, citations: tuple[Citation, ...], lang: str, glossary: Glossary) -> str:
-    """1-4 sentences with [n] markers; English quotes the Chinese and glosses its terms until translated."""
+def compose(
+    extract: Extract, citations: tuple[Citation, ...], lang: str, glossary: Glossary, index: ClauseIndex
+) -> str:
+    """1-4 sentences with [n] markers, in the question's language.
+
+    English uses the clause's unofficial translation when there is one (amounts also in Chinese form);
+    otherwise it quotes the Chinese and glosses each glossary term in brackets.
+    """
     texts = TEXTS[lang]
     parts = []
-    for i, (citation, sentences) in enumerate(zip(citations, extract.sentences, strict=True)):
+    quoted_chinese = translated = False
+    positions = extract.positions or tuple(() for _ in extract.sentences)
+    for i, (citation, sentences, where) in enumerate(zip(citations, extract.sentences, positions, strict=True)):
         source = (
             f"{document_name(citation.doc, lang)}{citation.clause.label}"
             if lang == "zh"
             else f"{document_name(citation.doc, 'en')}, {citation.label_en}"
         )
         lead = (texts.according if i == 0 else texts.also).format(source=source)
-        quote = "".join(sentences)
         if lang == "zh":
-            parts.append(f"{lead}[{citation.number}]：{quote}")
+            parts.append(f"{lead}[{citation.number}]：{''.join(sentences)}")
+            continue
+        english = index.english_sentences(citation.clause.clause_id)
+        if english and where and all(p < len(english) for p in where):
+            rendered = " ".join(with_chinese_amounts(english[p], zh) for p, zh in zip(where, sentences, strict=True))
+            parts.append(f"{lead} [{citation.number}]: {rendered}")
+            translated = True
         else:
-            glosses = "; ".join(f"{zh} = {en}" for zh, en in glossary.english_for(quote)[:8])
-            gloss = f" (Key terms: {glosses}.)" if glosses else ""
-            parts.append(f"{lead} [{citation.number}], the Chinese text reads: “{quote}”{gloss}")
-    if lang == "en" and parts:
-        parts.append("(No English translation of this clause yet; the Chinese original is quoted.)")
+            quote = gloss_inline("".join(sentences), glossary, index.lexical.tokenizer)
+            parts.append(f"{lead} [{citation.number}], the Chinese text reads: “{quote}”")
+            quoted_chinese = True
+    if translated:
+        parts.append(f"({UNOFFICIAL_NOTE['en']})")
+    if quoted_chinese:
+        parts.append(texts.untranslated)
     return "\n".join(parts)
+
+
+def gloss_inline(chinese: str, glossary: Glossary, tokenizer: Tokenizer) -> str:
+    """外商投资企业 -> 外商投资企业 (foreign-invested enterprise), for every glossary term, once each."""
+    out, cursor, seen = [], 0, set()
+    for term, _start, end in glossary.spans_in(chinese, tokenizer.boundaries(chinese)):
+        if term.category not in STRICT_CATEGORIES:  # "support", "fund": glossing every word hides the text
+            continue
+        out.append(chinese[cursor:end])
+        if term.zh not in seen:
+            out.append(f" ({preferred_english(term.en)})")
+            seen.add(term.zh)
+        cursor = end
+    out.append(chinese[cursor:])
+    return "".join(out)
 
 
 def _ms(start: float, end: float) -> float:

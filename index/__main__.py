@@ -15,7 +15,14 @@ from core.config import load_settings
 from core.errors import PolicybotError
 from index.glossary import GLOSSARY_FILE, Glossary
 from index.store import build_index, load_embedder, load_index, rollback
-from index.translations import REQUIRED_DOCS, TRANSLATIONS_DIR, check_translation, clause_sentences, read_rows
+from index.translations import (
+    REQUIRED_DOCS,
+    TRANSLATIONS_DIR,
+    check_translation,
+    clause_sentences,
+    load_translations,
+    read_rows,
+)
 from ingest import load_corpus
 
 
@@ -37,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
             for error in corpus.errors:
                 logging.warning("skipped %s", error)
             glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
-            index = build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold)
+            translations = load_translations(settings.data_dir, corpus.clauses)
+            index = build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold, translations)
             print(f"built {index.folder} with {len(index.clauses)} clauses; retrievers: {', '.join(index.retrievers)}")
         elif args.command == "rollback":
             print(f"live index is now {rollback(settings.index_dir)}")
@@ -45,12 +53,13 @@ def main(argv: list[str] | None = None) -> int:
             index = load_index(settings.index_dir)
             info = {
                 "folder": str(index.folder),
-                "retrievers": ["bm25"] + (["dense"] if index.manifest.get("embed_model") else []),
+                "retrievers": index.retrievers + (["dense"] if index.manifest.get("embed_model") else []),
                 "documents": len(index.documents),
                 **{
-                    k: index.manifest[k]
+                    k: index.manifest.get(k)
                     for k in (
                         "clause_count",
+                        "translated_clauses",
                         "embed_model",
                         "dimension",
                         "dense_index",

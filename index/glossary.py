@@ -96,6 +96,10 @@ class Glossary:
         return [(t.zh, t.en) for t in self.terms_in(text, boundaries)]
 
     def terms_in(self, text: str, boundaries: set[int] | None = None) -> list[Term]:
+        """Glossary terms written in a Chinese text, longest match wins, in text order (see spans_in)."""
+        return [term for term, _, _ in self.spans_in(text, boundaries)]
+
+    def spans_in(self, text: str, boundaries: set[int] | None = None) -> list[tuple[Term, int, int]]:
         """Glossary terms written in a Chinese text, longest match wins, in text order.
 
         With word boundaries (Tokenizer.boundaries), a term inside a longer word is not a match:
@@ -110,7 +114,7 @@ class Glossary:
                     continue
                 if not any(s < m.end() and m.start() < e for s, e, _ in taken):
                     taken.append((m.start(), m.end(), term))
-        return [t for _, _, t in sorted(taken, key=lambda x: x[0])]
+        return [(t, start, end) for start, end, t in sorted(taken, key=lambda x: x[0])]
 
 
 def _split(value: str | None) -> tuple[str, ...]:

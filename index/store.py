@@ -9,7 +9,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -20,10 +20,11 @@ from index.dense import DenseIndex, Embedder, SentenceTransformerEmbedder, singl
 from index.glossary import GLOSSARY_FILE, Glossary
 from index.lexical import LexicalIndex
 from index.tokenize import Tokenizer
+from index.translations import load_translations
 from ingest import Corpus, load_corpus
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: English lexical index and translations
 _KEEP_BUILDS = 3
 
 
@@ -39,6 +40,8 @@ class ClauseIndex:
     manifest: dict
     folder: Path
     dense_note: str = ""
+    english: LexicalIndex | None = None  # over the unofficial English translations, where they exist
+    translations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # clause_id -> English sentences
 
     def __post_init__(self) -> None:
         self._full: dict[str, str] = {}
@@ -55,9 +58,14 @@ class ClauseIndex:
         """A clause's whole text, its parts joined."""
         return self._full[clause_id]
 
+    def english_sentences(self, clause_id: str) -> tuple[str, ...]:
+        """The clause's unofficial English, sentence by sentence; empty when it has none."""
+        return self.translations.get(clause_id, ())
+
     @property
     def retrievers(self) -> list[str]:
-        return ["bm25"] + (["dense"] if self.dense is not None and self.embedder is not None else [])
+        names = ["bm25"] + (["bm25_en"] if self.english is not None else [])
+        return names + (["dense"] if self.dense is not None and self.embedder is not None else [])
 
 
 def lexical_text(clause: Clause, document: DocumentInfo | None) -> str:
@@ -79,27 +87,49 @@ def tokenizer_words(corpus: Corpus, glossary: Glossary) -> list[str]:
     return words
 
 
-def fingerprint(corpus: Corpus, words: list[str]) -> str:
+def fingerprint(corpus: Corpus, words: list[str], translations: dict[str, tuple[str, ...]] | None = None) -> str:
     digest = hashlib.sha256(corpus.content_hash.encode())
     digest.update("\n".join(sorted(set(words))).encode())
+    for clause_id, sentences in sorted((translations or {}).items()):
+        digest.update(f"{clause_id}\t{'|'.join(sentences)}\n".encode())
     return digest.hexdigest()[:16]
 
 
+def english_text(clause: Clause, document: DocumentInfo | None, translations: dict[str, tuple[str, ...]]) -> str:
+    """What the English BM25 sees: the document's English name and the clause's English, if translated."""
+    sentences = translations.get(clause.clause_id)
+    if not sentences:
+        return ""
+    title = (document.short_title_en or document.title_en) if document else ""
+    return "\n".join(part for part in (title, " ".join(sentences)) if part)
+
+
 def build_index(
-    corpus: Corpus, index_dir: Path, glossary: Glossary, embedder: Embedder | None = None, hnsw_threshold: int = 50_000
+    corpus: Corpus,
+    index_dir: Path,
+    glossary: Glossary,
+    embedder: Embedder | None = None,
+    hnsw_threshold: int = 50_000,
+    translations: dict[str, tuple[str, ...]] | None = None,
 ) -> ClauseIndex:
     """Write a new build beside the live one and switch `current` to it; a failure leaves the old one."""
     started = time.perf_counter()
     words = tokenizer_words(corpus, glossary)
     clauses = tuple(c for c in corpus.clauses if c.searchable)
+    known = {c.clause_id for c in corpus.clauses}
+    translations = {cid: s for cid, s in (translations or {}).items() if cid in known}
     infos = {d.doc_id: d.info for d in corpus.documents}
     lexical = LexicalIndex.build([lexical_text(c, infos.get(c.doc_id)) for c in clauses], Tokenizer(words))
+    english = None
+    if translations:
+        english = LexicalIndex.build([english_text(c, infos.get(c.doc_id), translations) for c in clauses], Tokenizer())
     dense = None
     if embedder is not None:
         dense = DenseIndex.build(embedder.embed([dense_text(c) for c in clauses]), hnsw_threshold)
     manifest = {
         "schema_version": SCHEMA_VERSION,
-        "fingerprint": fingerprint(corpus, words),
+        "fingerprint": fingerprint(corpus, words, translations),
+        "translated_clauses": len(translations),
         "corpus_hash": corpus.content_hash,
         "clause_count": len(clauses),
         "document_count": len(corpus.documents),
@@ -119,6 +149,9 @@ def build_index(
         _write_jsonl(tmp / "clauses.jsonl", (asdict(c) for c in clauses))
         _write_jsonl(tmp / "documents.jsonl", (asdict(d) for d in infos.values()))
         lexical.save(tmp / "lexical")
+        if english is not None:
+            english.save(tmp / "lexical_en")
+            _write_jsonl(tmp / "translations.jsonl", ({"clause_id": k, "en": list(v)} for k, v in translations.items()))
         if dense is not None:
             dense.save(tmp)
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
@@ -138,7 +171,7 @@ def build_index(
         manifest["dense_index"] or "lexical only",
         manifest["build_seconds"],
     )
-    return ClauseIndex(clauses, infos, lexical, dense, embedder, manifest, final)
+    return ClauseIndex(clauses, infos, lexical, dense, embedder, manifest, final, "", english, translations)
 
 
 def _switch(index_dir: Path, build: Path) -> None:
@@ -189,6 +222,10 @@ def load_index(index_dir: Path, embedder: Embedder | None = None) -> ClauseIndex
     clauses = tuple(_clause(row) for row in _read_jsonl(folder / "clauses.jsonl"))
     documents = {row["doc_id"]: _info(row) for row in _read_jsonl(folder / "documents.jsonl")}
     lexical = LexicalIndex.load(folder / "lexical")
+    english, translations = None, {}
+    if (folder / "lexical_en").exists():
+        english = LexicalIndex.load(folder / "lexical_en")
+        translations = {row["clause_id"]: tuple(row["en"]) for row in _read_jsonl(folder / "translations.jsonl")}
     dense, note = None, ""
     if (folder / DenseIndex.FILE).exists():
         if embedder is not None and embedder.name == manifest.get("embed_model"):
@@ -196,7 +233,9 @@ def load_index(index_dir: Path, embedder: Embedder | None = None) -> ClauseIndex
             single_query_threads()
         else:
             note = f"index has {manifest.get('embed_model')} vectors but that model is not loaded"
-    return ClauseIndex(clauses, documents, lexical, dense, embedder if dense else None, manifest, folder, note)
+    return ClauseIndex(
+        clauses, documents, lexical, dense, embedder if dense else None, manifest, folder, note, english, translations
+    )
 
 
 def open_index(
@@ -205,7 +244,8 @@ def open_index(
     """Load the live index, or (re)build it when it is missing or stale for this corpus and model."""
     corpus = corpus or load_corpus(settings.data_dir)
     glossary = glossary or Glossary.load(settings.data_dir / GLOSSARY_FILE)
-    expected = fingerprint(corpus, tokenizer_words(corpus, glossary))
+    translations = load_translations(settings.data_dir, corpus.clauses)
+    expected = fingerprint(corpus, tokenizer_words(corpus, glossary), translations)
     model = embedder.name if embedder else ""
     try:
         index = load_index(settings.index_dir, embedder)
@@ -214,7 +254,7 @@ def open_index(
         log.warning("index at %s is stale (corpus, glossary or model changed): rebuilding", settings.index_dir)
     except (IndexMissingError, IndexMismatchError) as exc:
         log.warning("%s: building the index", exc)
-    return build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold)
+    return build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold, translations)
 
 
 def load_embedder(settings: Settings) -> tuple[Embedder | None, str]:

@@ -80,8 +80,15 @@ def clause_sentences(clauses: list[Clause]) -> dict[str, list[str]]:
     return {cid: split_sentences(text) for cid, text in texts.items()}
 
 
-def load_translations(data_dir: Path) -> dict[str, tuple[str, ...]]:
-    """clause_id -> English sentences; a clause with any sentence missing is left out (shown in Chinese only)."""
+def load_translations(
+    data_dir: Path, clauses: list[Clause] | tuple[Clause, ...] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """clause_id -> English sentences.
+
+    A clause with a sentence missing, or (given the clauses) whose Chinese no longer matches the source,
+    is left out: it is shown in Chinese with glossed terms rather than with a stale translation.
+    """
+    current = clause_sentences(list(clauses)) if clauses is not None else None
     out: dict[str, tuple[str, ...]] = {}
     folder = data_dir / TRANSLATIONS_DIR
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
@@ -90,13 +97,21 @@ def load_translations(data_dir: Path) -> dict[str, tuple[str, ...]]:
         except ValueError as exc:
             log.warning("translations ignored: %s", exc)
             continue
-        by_clause: dict[str, dict[int, str]] = {}
+        by_clause: dict[str, dict[int, tuple[str, str]]] = {}
         for row in rows:
-            by_clause.setdefault(row["clause_id"], {})[int(row["sentence"])] = str(row.get("en") or "").strip()
+            pair = (str(row["zh"]), str(row.get("en") or "").strip())
+            by_clause.setdefault(row["clause_id"], {})[int(row["sentence"])] = pair
+        stale = 0
         for clause_id, sentences in by_clause.items():
-            ordered = [sentences.get(i, "") for i in range(len(sentences))]
-            if all(ordered) and len(ordered) == max(sentences) + 1:
-                out[clause_id] = tuple(ordered)
+            ordered = [sentences.get(i, ("", "")) for i in range(max(sentences) + 1)]
+            if not all(en for _, en in ordered):
+                continue
+            if current is not None and [zh for zh, _ in ordered] != current.get(clause_id):
+                stale += 1
+                continue
+            out[clause_id] = tuple(en for _, en in ordered)
+        if stale:
+            log.warning("%s: %d clauses no longer match the source text; shown untranslated", path.name, stale)
     return out
 
 
