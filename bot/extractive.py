@@ -23,7 +23,7 @@ class Extract:
 
     clause_ids: tuple[str, ...]
     sentences: tuple[tuple[str, ...], ...]
-    positions: tuple[tuple[int, ...], ...] = ()  # each sentence's index in its clause (for its translation)
+    positions: tuple[tuple[int, ...], ...]  # each sentence's index in its clause (for its translation)
 
 
 def choose_sentences(
@@ -45,7 +45,7 @@ def choose_sentences(
             score = _sentence_score(sentence, query, clause, extra) - 0.15 * rank
             scored.append((score, rank, position, clause.clause_id, sentence))
     if not scored:
-        return Extract((), ())
+        return Extract((), (), ())
     best = max(s[0] for s in scored)
     chosen = sorted((s for s in scored if s[0] >= max(0.55 * best, 0.05)), key=lambda s: -s[0])[:MAX_SENTENCES]
     clause_order: list[str] = []

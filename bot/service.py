@@ -187,8 +187,7 @@ def compose(
     texts = TEXTS[lang]
     parts = []
     quoted_chinese = translated = False
-    positions = extract.positions or tuple(() for _ in extract.sentences)
-    for i, (citation, sentences, where) in enumerate(zip(citations, extract.sentences, positions, strict=True)):
+    for i, (citation, sentences, where) in enumerate(zip(citations, extract.sentences, extract.positions, strict=True)):
         source = (
             f"{document_name(citation.doc, lang)}{citation.clause.label}"
             if lang == "zh"

@@ -35,13 +35,17 @@ def run_golden(bot: PolicyBot, questions: list[GoldenQuestion]) -> list[dict]:
                 "expected": {"answerable": q.answerable, "evidence": q.evidence, "facts": q.facts},
                 "retrieved": [
                     {**r, "rank": i + 1, "right": ok}
-                    for i, (r, ok) in enumerate(zip(payload["retrieved"], result["right"] or [None] * 99, strict=False))
+                    for i, (r, ok) in enumerate(
+                        zip(payload["retrieved"], _padded(result["right"], payload["retrieved"]), strict=True)
+                    )
                 ],
                 "answer": payload["answer"],
                 "declined": payload["declined"],
                 "citations": [
                     {"clause_id": c["clause_id"], "label": c["label"], "doc_id": c["doc_id"], "right": ok}
-                    for c, ok in zip(payload["citations"], result["cited_right"] or [None] * 99, strict=False)
+                    for c, ok in zip(
+                        payload["citations"], _padded(result["cited_right"], payload["citations"]), strict=True
+                    )
                 ],
                 "first_right_rank": result["first_right_rank"],
                 "metrics": result["metrics"],
@@ -49,6 +53,11 @@ def run_golden(bot: PolicyBot, questions: list[GoldenQuestion]) -> list[dict]:
             }
         )
     return rows
+
+
+def _padded(flags: list[bool], items: list) -> list[bool | None]:
+    """Rightness per item; None where it does not apply (an unanswerable question has no right clause)."""
+    return [*flags[: len(items)], *[None] * (len(items) - len(flags))]
 
 
 def summarise(rows: list[dict]) -> dict:

@@ -11,10 +11,11 @@ import json
 import logging
 import sys
 
-from core.config import load_settings
+from core.config import Settings, load_settings
 from core.errors import PolicybotError
 from index.glossary import GLOSSARY_FILE, Glossary
 from index.store import build_index, load_embedder, load_index, rollback
+from index.tokenize import Tokenizer
 from index.translations import (
     REQUIRED_DOCS,
     TRANSLATIONS_DIR,
@@ -77,9 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _translations(command: str, doc_ids: list[str], settings) -> int:
+def _translations(command: str, doc_ids: list[str], settings: Settings) -> int:
     corpus = load_corpus(settings.data_dir)
     glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
+    tokenizer = Tokenizer(glossary.chinese_words())
     failed = 0
     for doc_id in doc_ids or list(REQUIRED_DOCS):
         expected = clause_sentences(corpus.clauses_of(doc_id))
@@ -98,7 +100,7 @@ def _translations(command: str, doc_ids: list[str], settings) -> int:
             print(f"{doc_id}: {exc}")
             failed += 1
             continue
-        problems = check_translation(expected, rows, glossary)
+        problems = check_translation(expected, rows, glossary, tokenizer)
         total = sum(len(s) for s in expected.values())
         print(f"{doc_id}: {total} sentences, {len(problems)} problems")
         for problem in problems:

@@ -130,9 +130,14 @@ def read_rows(path: Path) -> list[dict]:
     return rows
 
 
-def check_translation(expected: dict[str, list[str]], rows: list[dict], glossary: Glossary) -> list[str]:
-    """Problems of one document's translation: coverage, alignment, numbers, glossary terms."""
-    tokenizer = Tokenizer(glossary.chinese_words())
+def check_translation(
+    expected: dict[str, list[str]], rows: list[dict], glossary: Glossary, tokenizer: Tokenizer | None = None
+) -> list[str]:
+    """Problems of one document's translation: coverage, alignment, numbers, glossary terms.
+
+    The tokenizer (glossary words in its dictionary) finds word boundaries; pass one to check many documents.
+    """
+    tokenizer = tokenizer or Tokenizer(glossary.chinese_words())
     problems: list[str] = []
     given = {(r["clause_id"], int(r["sentence"])): r for r in rows}
     for clause_id, sentences in expected.items():
