@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.intent import AMOUNT, ASKS_AMOUNT, ASKS_COUNT, ASKS_TIME, ASKS_WHO, COUNT, DURATION
-from bot.retrieve import Query, Retrieval
+from bot.intent import AMOUNT, ASKS_AMOUNT, ASKS_COUNT, ASKS_METADATA, ASKS_TIME, ASKS_WHO, COUNT, DURATION
+from bot.retrieve import FRAME_KINDS, Query, Retrieval
 from core.schema import Clause
 from index.glossary import english_key
 from ingest import split_sentences
@@ -15,6 +15,8 @@ from ingest import split_sentences
 _RESPONSIBLE = re.compile(r"^[（(](?:责任单位[:：])?[^（）()]{2,120}[）)]$")
 MAX_SENTENCES = 4
 MAX_CLAUSES = 2
+COMPLETION_MAX_CHARS = 80
+FRAME_PENALTY = 0.2
 
 
 @dataclass(frozen=True)
@@ -31,23 +33,26 @@ def choose_sentences(
     full_text: Callable[[str], str],
     clauses: list[Clause],
     english: Callable[[str], tuple[str, ...]] | None = None,
+    titles: dict[str, str] | None = None,
 ) -> Extract:
     """Best sentences of the top clauses: concept overlap, what the question asks for, clause rank.
 
     With English sentences (translations), an English question's words are matched against them too.
     """
     query = retrieval.query
+    titles = titles or {}
     scored: list[tuple[float, int, int, str, str]] = []
     for rank, clause in enumerate(clauses[:3]):
         translated = english(clause.clause_id) if english and query.lang == "en" else ()
         for position, sentence in enumerate(split_sentences(full_text(clause.clause_id))):
             extra = _stems(translated[position]) if position < len(translated) else ""
-            score = _sentence_score(sentence, query, clause, extra) - 0.15 * rank
+            score = _sentence_score(sentence, query, clause, extra, titles.get(clause.doc_id, "")) - 0.15 * rank
             scored.append((score, rank, position, clause.clause_id, sentence))
     if not scored:
         return Extract((), (), ())
     best = max(s[0] for s in scored)
     chosen = sorted((s for s in scored if s[0] >= max(0.55 * best, 0.05)), key=lambda s: -s[0])[:MAX_SENTENCES]
+    chosen = _complete_sentences(chosen, scored)
     clause_order: list[str] = []
     for s in chosen:  # best sentence first: the clause that answers best is cited first
         if s[3] not in clause_order and len(clause_order) < MAX_CLAUSES:
@@ -58,15 +63,32 @@ def choose_sentences(
     return Extract(tuple(clause_order), grouped, positions)
 
 
+def _complete_sentences(chosen: list, scored: list) -> list:
+    """A sentence cut at ； reads on to the short piece that ends it (…责令改正；拒不改正的，处…罚款。)."""
+    by_place = {(s[3], s[2]): s for s in scored}
+    places = {(s[3], s[2]) for s in chosen}
+    out = list(chosen)
+    for s in chosen:
+        following = by_place.get((s[3], s[2] + 1))
+        if s[4].endswith("；") and following and (s[3], s[2] + 1) not in places:
+            if following[4].endswith("。") and len(following[4]) <= COMPLETION_MAX_CHARS:
+                out.append(following)
+                places.add((s[3], s[2] + 1))
+    return out
+
+
 def _stems(english: str) -> str:
     return f" {' '.join(english_key(english))} "
 
 
-def _sentence_score(sentence: str, query: Query, clause: Clause, english_stems: str = "") -> float:
-    text = sentence.lower() + english_stems
+def _sentence_score(sentence: str, query: Query, clause: Clause, english_stems: str = "", title: str = "") -> float:
+    # A preamble naming the document matches every question about the document: the title is not an answer.
+    text = (sentence.replace(title, " ") if title else sentence).lower() + english_stems
     total = sum(c.weight for c in query.concepts) or 1.0
     score = sum(c.weight for c in query.concepts if any(a in text for a in c.alternatives)) / total
     question = query.text
+    if clause.kind in FRAME_KINDS and not ASKS_METADATA.search(question):
+        score -= FRAME_PENALTY  # preambles and notices frame the content; they rarely answer a content question
     if _RESPONSIBLE.match(sentence):
         return score + (0.5 if ASKS_WHO.search(question) else -0.5)
     if clause.heading and sentence.rstrip("。").endswith(clause.heading) and len(sentence) <= len(clause.heading) + 8:

@@ -26,7 +26,9 @@ ASKS_EXACT_QUANTITY = re.compile(
     re.I,
 )
 
-AMOUNT = re.compile(r"\d[\d.,]*\s*(?:万元|亿元|元|万|亿|%|％)|不超过|最高")
+AMOUNT = re.compile(
+    r"\d[\d.,]*\s*(?:万元|亿元|元|万|亿|%|％)|[一二三四五六七八九十百千两]+(?:万元|亿元|元)|不超过|最高"
+)
 DURATION = re.compile(r"\d+\s*(?:个工作日|工作日|日|天|周|个月|月|年)|\d{4}年\d{1,2}月\d{1,2}日")
 COUNT = re.compile(r"\d+[—\-~～]?\d*\s*(?:个|家|项|名|人|所)")
 QUANTITY = re.compile(r"\d|[一二三四五六七八九十两]+(?:个工作日|日|天|个月|年)|百分之")

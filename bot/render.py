@@ -125,3 +125,42 @@ def with_chinese_amounts(english: str, chinese: str) -> str:
         return f"{m.group(0)} ({original})" if original and original not in english else m.group(0)
 
     return _EN_MONEY.sub(annotate, english)
+
+
+def document_facts(info: DocumentInfo, status: str, lang: str) -> str:
+    """One line a hotline can read out: number, issuer, dates, validity, status, what it repeals."""
+    if lang == "en":
+        facts = [
+            f"document number {info.doc_number}" if info.doc_number else "no document number",
+            f"issued by {info.issuer_en or info.issuer}" if info.issuer else "",
+            f"issued on {_date(info.date_issued, 'en')}" if info.date_issued else "",
+            f"in force from {_date(info.effective_from, 'en')}" if info.effective_from else "",
+            f"valid until {_date(info.valid_until, 'en')}" if info.valid_until else "",
+            f"status: {status_text(status, 'en')}",
+            f"repeals {'; '.join(info.repeals)}" if info.repeals else "",
+        ]
+        return f"Document facts, {document_name(info, 'en')}: " + "; ".join(f for f in facts if f) + "."
+    facts = [
+        f"文号{info.doc_number}" if info.doc_number else "无文号",
+        f"发文机关{info.issuer}" if info.issuer else "",
+        f"印发日期{_date(info.date_issued, 'zh')}" if info.date_issued else "",
+        f"施行日期{_date(info.effective_from, 'zh')}" if info.effective_from else "",
+        f"有效期至{_date(info.valid_until, 'zh')}" if info.valid_until else "",
+        f"状态：{status_text(status, 'zh')}",
+        f"同时废止{'、'.join(info.repeals)}" if info.repeals else "",
+    ]
+    return f"文件信息：{document_name(info, 'zh')}：" + "，".join(f for f in facts if f) + "。"
+
+
+_MONTHS = "January February March April May June July August September October November December".split()
+
+
+def _date(iso: str, lang: str) -> str:
+    """2024-05-15 -> 2024年5月15日 / 15 May 2024 (the way each language writes dates in the documents)."""
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if lang == "en":
+        return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"

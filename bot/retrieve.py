@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from wordfreq import zipf_frequency
 
 from bot.fusion import reciprocal_rank_fusion
 from bot.intent import ASKS_METADATA, INTENT_WEIGHT, intent_terms
@@ -20,16 +21,22 @@ from index.tokenize import STOPWORDS_EN, STOPWORDS_ZH, normalise_query_text
 # Colloquial verbs that carry no topic ("做脑机接口的能拿多少钱" is about 脑机接口 and money).
 _COLLOQUIAL = frozenset(
     "做 搞 弄 拿 领 申请 享受 办 找 去 来 给 能 想 要 有 没 多久 多长 时间 哪里 谁 多大 怎么办 可不可以 行不行 "
-    "多少钱 多长时间 什么时候 啥时候 时候 哪天 哪年 一般 大概 大约 具体 到底 能不能 是不是 有没有 不能".split()
+    "多少钱 多长时间 什么时候 啥时候 时候 哪天 哪年 一般 大概 大约 具体 到底 能不能 是不是 有没有 不能 开始 现在".split()
+)
+_DOCUMENT_WORDS = frozenset(
+    "文件 文号 日期 机关 单位 部门 版本 原文 全文 document number date issue first came come force version".split()
 )
 _EXPANSION_WEIGHT = 0.7
 GENERAL_COMMON, GENERAL_RARE = 9.0, 14.0  # -log share of a word in general Chinese: everyday .. rare
-_FRAME_KINDS = frozenset({"notice", "preamble", "closing", "signature"})
+FRAME_KINDS = frozenset({"notice", "preamble", "closing", "signature"})
 FRAME_WEIGHT_CONTENT, FRAME_WEIGHT_METADATA = 0.8, 1.2
 _PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
 _FUNCTION_TAGS = frozenset("mtrdpucqyefzl")  # numerals, time, pronouns, adverbs, particles, measure words...
+# 认不认 / 给不给 / 谁发 / 啥样: the asking, not the topic
+_INTERROGATIVE = re.compile(r"^(.{1,2})不\1$|[谁啥咋哪吗呢]")
 BIGRAM_CREDIT = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议) counts for less
 UNKNOWN_ENGLISH = 0.5  # weight (x max IDF) of an English word outside the glossary: it may matter, we cannot check it
+ENGLISH_COMMON_ZIPF, ENGLISH_RARE_ZIPF = 6.0, 3.0  # everyday (like, must) .. rare (payroll, quota) English words
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ class Retriever:
             text = normalise_query_text(lexical_text(clause, doc))
             self._haystack[clause.clause_id] = self._haystack.get(clause.clause_id, "") + text
         self.clause_ids = tuple(self._haystack)
-        frame = [c.kind in _FRAME_KINDS for c in index.clauses]
+        frame = [c.kind in FRAME_KINDS for c in index.clauses]
         self._content_prior = np.array([FRAME_WEIGHT_CONTENT if f else 1.0 for f in frame], dtype=np.float32)
         self._metadata_prior = np.array([FRAME_WEIGHT_METADATA if f else 1.0 for f in frame], dtype=np.float32)
         self._df_cache: dict[str, int] = {}
@@ -184,10 +191,12 @@ def _chinese_query(retriever: Retriever, question: str) -> Query:
         if term.zh not in question:
             groups.append((tuple(tokenizer.tokens(term.zh)), _EXPANSION_WEIGHT))
             expansions.append(term.zh)
+    asks_metadata = bool(ASKS_METADATA.search(question))
     for word, tag in _content_words(retriever, question):
         variants = [t for t in terms if word in (t.zh, *t.zh_variants) or word in t.zh]
         alternatives = (word, *(t.zh for t in variants))
-        concepts.append(Concept(word, _concept_weight(retriever, word, tag), tuple(dict.fromkeys(alternatives))))
+        weight = _concept_weight(retriever, word, tag) * _metadata_factor(asks_metadata, word)
+        concepts.append(Concept(word, weight, tuple(dict.fromkeys(alternatives))))
     for token in re.findall(r"[A-Za-z]{2,}", question):  # CDMO, CRO, AI inside a Chinese question
         if token.lower() not in STOPWORDS_EN:
             concepts.append(Concept(token, 1.0, (token.lower(),)))
@@ -236,7 +245,7 @@ def _concept_weight(retriever: Retriever, word: str, tag: str = "n") -> float:
         weight = math.log(1 + size)
     else:
         weight = math.log(1 + size) * _general_specificity(retriever, word)
-    if tag[:1] in _FUNCTION_TAGS:
+    if tag[:1] in _FUNCTION_TAGS or _INTERROGATIVE.search(word):
         weight *= 0.2
     return weight * (0.5 if len(word) == 1 else 1.0)
 
@@ -257,6 +266,31 @@ def _term_weight(retriever: Retriever, zh: str) -> float:
     return sum(_concept_weight(retriever, t) for t in tokens) / len(tokens)
 
 
+def _metadata_factor(asks_metadata: bool, word: str) -> float:
+    """In a question about a document itself, its number / dates / status words are answered by the catalogue
+    facts, so only the words naming the document must be found in a clause."""
+    if asks_metadata and (ASKS_METADATA.search(word) or word in _DOCUMENT_WORDS):
+        return 0.2
+    return 1.0
+
+
+def _in_english_corpus(retriever: Retriever, word: str) -> bool:
+    """Whether the translations use the word; one they never use (restaurant, wage) points outside the corpus."""
+    english = retriever.index.english
+    return english is not None and all(english.known(stem) for stem in english.tokenizer.tokens(word))
+
+
+def _english_specificity(word: str, question: str) -> float:
+    """0.1 for everyday English (like, must, work) .. 1.0 for rare words and names written capitalised."""
+    if re.search(rf"(?<![.?!]\s)(?<!^)\b{re.escape(word)}\b", question, re.I) and re.search(
+        rf"\b{re.escape(word.capitalize())}\b", question
+    ):
+        return 1.0  # Shanghai, Zhangjiang: a name the question is about
+    zipf = zipf_frequency(word, "en")
+    share = (ENGLISH_COMMON_ZIPF - zipf) / (ENGLISH_COMMON_ZIPF - ENGLISH_RARE_ZIPF)
+    return min(1.0, max(0.1, share))
+
+
 def _english_query(retriever: Retriever, question: str) -> Query:
     tokenizer = retriever.index.lexical.tokenizer
     groups: list[tuple[tuple[str, ...], float]] = [(tuple(tokenizer.tokens(question)), 1.0)]
@@ -265,6 +299,7 @@ def _english_query(retriever: Retriever, question: str) -> Query:
     concepts: list[Concept] = []
     expansions: list[str] = []
     matched_words: set[str] = set()
+    asks_metadata = bool(ASKS_METADATA.search(question))
     by_phrase: dict[str, list] = {}
     for phrase, term in retriever.glossary.match_english(question):
         if term not in by_phrase.setdefault(phrase, []):
@@ -276,9 +311,14 @@ def _english_query(retriever: Retriever, question: str) -> Query:
             groups.append((tuple(tokenizer.tokens(term.zh)), weight))
             expansions.append(term.zh)
         alternatives = tuple(dict.fromkeys(a for t in terms for a in (t.zh, *t.zh_variants, t.en.lower())))
-        concepts.append(Concept(phrase, max(_term_weight(retriever, t.zh) for t in terms), alternatives))
+        weight = max(_term_weight(retriever, t.zh) for t in terms)
+        concepts.append(Concept(phrase, weight * _metadata_factor(asks_metadata, phrase), alternatives))
     for word in re.findall(r"[a-z0-9]+", normalise_query_text(question).replace("r&d", "rnd")):
         if word in STOPWORDS_EN or len(word) < 3 or english_key(word) and english_key(word)[0] in matched_words:
             continue
-        concepts.append(Concept(word, UNKNOWN_ENGLISH * math.log(1 + retriever.index.lexical.size), (word,)))
+        weight = UNKNOWN_ENGLISH * math.log(1 + retriever.index.lexical.size)
+        if _in_english_corpus(retriever, word):  # a word the translations use but we cannot check: by specificity
+            weight *= _english_specificity(word, question)
+        weight *= _metadata_factor(asks_metadata, word)
+        concepts.append(Concept(word, weight, (word,)))
     return Query(question, "en", tuple(groups), tuple(concepts), tuple(dict.fromkeys(expansions)))

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from bot.decline import Evidence, assess, threshold_for
 from bot.extractive import Extract, choose_sentences
+from bot.intent import ASKS_METADATA
 from bot.language import SUPPORTED, detect_language
-from bot.render import citation_heading, document_name, label_en, status_warning, with_chinese_amounts
+from bot.render import citation_heading, document_facts, document_name, label_en, status_warning, with_chinese_amounts
 from bot.retrieve import Retrieval, Retriever
 from core.config import Settings
 from core.schema import Answer, Citation, Clause, Hit
@@ -20,6 +21,7 @@ from index.translations import STRICT_CATEGORIES, UNOFFICIAL_NOTE, preferred_eng
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
+MAX_FACT_DOCS = 2  # a comparison names two documents; more facts lines bury the answer
 
 
 @dataclass(frozen=True)
@@ -143,9 +145,13 @@ class PolicyBot:
 
     def _extract(self, question: str, lang: str, retrieval: Retrieval, notes: list[str]) -> Answer:
         clauses = [hit.clause for hit in retrieval.hits]
-        extract = choose_sentences(retrieval, self.index.full_text, clauses, self.index.english_sentences)
+        titles = {doc_id: doc.title for doc_id, doc in self.index.documents.items()}
+        extract = choose_sentences(retrieval, self.index.full_text, clauses, self.index.english_sentences, titles)
         citations = self._citations(extract, clauses, lang)
         text = compose(extract, citations, lang, self.glossary, self.index)
+        if ASKS_METADATA.search(question):  # "who issued it, what number": the catalogue answers directly
+            docs = {c.doc.doc_id: c for c in citations}.values()
+            text += "".join(f"\n{document_facts(c.doc, c.status, lang)}" for c in list(docs)[:MAX_FACT_DOCS])
         today = self.settings.today_date()
         warnings = tuple(dict.fromkeys(w for c in citations if (w := status_warning(c.doc, c.status, lang, today))))
         return Answer(

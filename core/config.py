@@ -23,16 +23,24 @@ class Settings:
     top_k: int = 5
     candidates: int = 30  # per retriever, before fusion
     # Evidence strength below which the bot declines; calibrated per language with `python -m eval calibrate`.
-    decline_threshold_zh: float = 0.37
+    decline_threshold_zh: float = 0.36
     decline_threshold_en: float = 0.30
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""
     llm_timeout: float = 30.0
     llm_temperature: float = 0.1
+    llm_retries: int = 1  # retries after a time-out, connection error, 429 or 5xx, then the extractive answer
+    llm_max_context_chars: int = 12_000  # clause text given to the LLM; the best-ranked clauses come first
     service_contact_zh: str = "北京市12345市民服务热线，或园区企业服务窗口工作人员"
     service_contact_en: str = "the Beijing 12345 citizen service hotline, or the park's enterprise service staff"
     today: str = ""  # YYYY-MM-DD; empty = the real date (used for expiry warnings)
+    # Web app (app.py): the staff console is off unless a password is set; there is no default password.
+    staff_user: str = "staff"
+    staff_password: str = ""
+    query_log_path: Path = _ROOT / ".policybot" / "queries.sqlite3"
+    log_retention_days: int = 90  # 0 = keep the query log forever
+    cors_origins: str = ""  # comma-separated origins allowed to call /api from a browser; empty = same origin only
 
     @property
     def dense_enabled(self) -> bool:

@@ -52,6 +52,7 @@ class Tokenizer:
         self.user_words = tuple(sorted({w.strip() for w in user_words if 2 <= len(w.strip()) <= 20}))
         self._initialised = False
         self._tagger: jieba.posseg.POSTokenizer | None = None
+        self._general_counts: dict[str, int] = {}  # jieba's own counts of the domain words, before we boost them
 
     def _ensure_initialised(self) -> None:
         with self._lock:
@@ -60,6 +61,7 @@ class Tokenizer:
             self._jieba.initialize()
             for word in self.user_words:
                 if re.fullmatch(r"[\u3400-\u9fff]+", word):
+                    self._general_counts[word] = self._jieba.FREQ.get(word, 0)
                     self._jieba.add_word(word, freq=max(self._jieba.suggest_freq(word), 2000))
             self._initialised = True
 
@@ -87,6 +89,8 @@ class Tokenizer:
     def general_frequency(self, word: str) -> int:
         """How often a word occurs in general Chinese (jieba's dictionary counts; 0 when unknown)."""
         self._ensure_initialised()
+        if word in self._general_counts:
+            return self._general_counts[word]
         return self._jieba.FREQ.get(word, 0)
 
     @property
