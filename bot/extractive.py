@@ -51,7 +51,8 @@ def choose_sentences(
     if not scored:
         return Extract((), (), ())
     best = max(s[0] for s in scored)
-    chosen = sorted((s for s in scored if s[0] >= max(0.55 * best, 0.05)), key=lambda s: -s[0])[:MAX_SENTENCES]
+    ranked = sorted(scored, key=lambda s: -s[0])
+    chosen = [s for s in ranked if s[0] >= max(0.55 * best, 0.05)][:MAX_SENTENCES] or ranked[:1]
     chosen = _complete_sentences(chosen, scored)
     clause_order: list[str] = []
     for s in chosen:  # best sentence first: the clause that answers best is cited first

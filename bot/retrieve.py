@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from wordfreq import zipf_frequency
 
+from bot.documents import DocumentNames
 from bot.fusion import reciprocal_rank_fusion
 from bot.intent import ASKS_METADATA, INTENT_WEIGHT, intent_terms
 from core.config import Settings
@@ -34,6 +35,7 @@ _PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
 _FUNCTION_TAGS = frozenset("mtrdpucqyefzl")  # numerals, time, pronouns, adverbs, particles, measure words...
 # 认不认 / 给不给 / 谁发 / 啥样: the asking, not the topic
 _INTERROGATIVE = re.compile(r"^(.{1,2})不\1$|[谁啥咋哪吗呢]")
+NAMED_DOCUMENT_BOOST = 2.0  # "what does the Drug Administration Law say": its clauses first
 BIGRAM_CREDIT = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议) counts for less
 UNKNOWN_ENGLISH = 0.5  # weight (x max IDF) of an English word outside the glossary: it may matter, we cannot check it
 ENGLISH_COMMON_ZIPF, ENGLISH_RARE_ZIPF = 6.0, 3.0  # everyday (like, must) .. rare (payroll, quota) English words
@@ -82,6 +84,8 @@ class Retriever:
         self._content_prior = np.array([FRAME_WEIGHT_CONTENT if f else 1.0 for f in frame], dtype=np.float32)
         self._metadata_prior = np.array([FRAME_WEIGHT_METADATA if f else 1.0 for f in frame], dtype=np.float32)
         self._df_cache: dict[str, int] = {}
+        self.document_names = DocumentNames(index.documents, glossary)
+        self._clause_docs = np.array([c.doc_id for c in index.clauses])
 
     def document_frequency(self, word: str) -> int:
         """In how many clauses a word occurs (as a substring: segmentation does not hide it)."""
@@ -96,15 +100,20 @@ class Retriever:
 
     def retrieve(self, question: str, lang: str, k: int | None = None) -> Retrieval:
         k = k or self.settings.top_k
+        named, without_names = self.document_names.find(question)
+        # Within a named document its name's words match every clause: rank by the rest of the question.
         query = self.build_query(question, lang)
+        if lang == "zh" and named and without_names.strip(" ？?。，"):  # the name still counts for the evidence
+            query = replace(query, groups=self.build_query(without_names, lang).groups)
         rankings: dict[str, list[str]] = {}
+        prior = self._prior(question, named)
         scores = self.index.lexical.scores([(list(t), w) for t, w in query.groups])
-        lexical = top_k(scores * self._kind_prior(query.text), self.settings.candidates)
+        lexical = top_k(scores * prior, self.settings.candidates)
         rankings["bm25"] = _dedupe([self.index.clauses[i] for i, _ in lexical])
         bm25_scores = {self.index.clauses[i].clause_id: s for i, s in reversed(lexical)}
         if query.lang == "en" and self.index.english is not None:
             english = self.index.english.scores([(self.index.english.tokenizer.tokens(question), 1.0)])
-            ranked = top_k(english * self._kind_prior(query.text), self.settings.candidates)
+            ranked = top_k(english * prior, self.settings.candidates)
             rankings["bm25_en"] = self._impute_untranslated(
                 _dedupe([self.index.clauses[i] for i, _ in ranked]), rankings["bm25"]
             )
@@ -135,6 +144,13 @@ class Retriever:
         untranslated = [(rank, cid) for rank, cid in enumerate(chinese) if cid not in self.index.translations]
         merged = sorted([(rank, 0, cid) for rank, cid in enumerate(english)] + [(r, 1, c) for r, c in untranslated])
         return list(dict.fromkeys(cid for _, _, cid in merged))
+
+    def _prior(self, question: str, named: frozenset[str]) -> np.ndarray:
+        """Clause weights before ranking: frame clauses by question type, and the documents the question names."""
+        prior = self._kind_prior(question)
+        if named:
+            prior = prior * np.where(np.isin(self._clause_docs, list(named)), NAMED_DOCUMENT_BOOST, 1.0)
+        return prior
 
     def _kind_prior(self, question: str) -> np.ndarray:
         """A document's notice, preamble and signature answer questions about the document, not its content."""

@@ -62,6 +62,10 @@ _ZH_LABELS = (
 # 十四五 / 第十四个五年规划 = the 14th Five-Year Plan: the group is the units digit.
 _ZH_FIVE_YEAR = re.compile(r"十([一二三四五六七八九])(?:五|个五年)")
 _ZH_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(万亿|亿|万)?")
+_ZH_SPELLED = re.compile(
+    r"(?<!第)([零〇一二三四五六七八九十百千两]+)(万亿|亿|万)?(?=元|倍|日|个工作日|工作日|年|个月|次|周)"
+)
+_ZH_PERCENT = re.compile(r"百分之([零〇一二三四五六七八九十百千两]+)")
 _ZH_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*[-—－~～至到]\s*(\d+(?:\.\d+)?)\s*(万亿|亿|万)")  # 10-20亿 = 1-2 billion
 _EN_AMOUNT = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion)\b)?", re.I)
 _EN_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s+(thousand|million|billion|trillion)\b", re.I)
@@ -161,9 +165,11 @@ def check_translation(
 
 def sentence_problems(zh: str, en: str, glossary: Glossary, tokenizer: Tokenizer) -> list[str]:
     problems = []
-    zh_numbers, en_numbers = chinese_numbers(zh), english_numbers(en)
-    if Counter(zh_numbers) != Counter(en_numbers):
-        problems.append(f"numbers differ: zh {sorted(zh_numbers)} vs en {sorted(en_numbers)}")
+    zh_numbers, en_numbers = Counter(chinese_numbers(zh)), Counter(english_numbers(en))
+    # 十万元 may be rendered "RMB 100,000" or "one hundred thousand yuan": digits must then equal its value.
+    spelled = Counter(spelled_chinese_numbers(zh))
+    if zh_numbers - en_numbers or en_numbers - zh_numbers - spelled:
+        problems.append(f"numbers differ: zh {sorted(zh_numbers.elements())} vs en {sorted(en_numbers.elements())}")
     en_key = english_key(en)
     for term in glossary.terms_in(zh, tokenizer.boundaries(zh)):
         preferred = preferred_english(term.en)
@@ -188,6 +194,12 @@ def chinese_numbers(text: str) -> list[float]:
     return values
 
 
+def spelled_chinese_numbers(text: str) -> list[float]:
+    """Quantities written in Chinese numerals (十万元, 十五日, 三倍, 百分之三十), scaled by 万/亿."""
+    values = [cn_value(m.group(1)) * _ZH_SCALE.get(m.group(2) or "", 1.0) for m in _ZH_SPELLED.finditer(text)]
+    return values + [cn_value(m.group(1)) for m in _ZH_PERCENT.finditer(text)]
+
+
 def english_numbers(text: str) -> list[float]:
     text = _EN_RANGE.sub(lambda m: f"{m.group(1)} {m.group(3)} to {m.group(2)} {m.group(3)}", text)
     values = [_amount(m.group(1), _EN_SCALE.get((m.group(2) or "").lower(), 1.0)) for m in _EN_AMOUNT.finditer(text)]
@@ -199,8 +211,8 @@ def cn_value(numeral: str) -> float:
     """一百二十三 -> 123 (the range clause numbers use)."""
     total, current = 0, 0
     for ch in numeral:
-        if ch == "百":
-            total += (current or 1) * 100
+        if ch in "千百":
+            total += (current or 1) * (1000 if ch == "千" else 100)
             current = 0
         elif ch == "十":
             total += (current or 1) * 10

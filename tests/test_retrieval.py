@@ -91,6 +91,41 @@ def test_decline_weighs_specific_words_over_everyday_ones(bot: PolicyBot) -> Non
     assert not bot.ask("外资研发中心的研发投入增长了，能拿多少钱？").declined
 
 
+def test_asking_words_and_document_facts_do_not_sink_a_question(bot: PolicyBot) -> None:
+    weights = {c.name: c.weight for c in bot.retriever.build_query("伦理审查结果北京别的医院认不认？", "zh").concepts}
+    assert weights["认不认"] < 0.5 * weights["伦理审查"]  # A-不-A asks; it is not the topic
+    english = {c.name: c.weight for c in bot.retriever.build_query("Which public payroll rules apply?", "en").concepts}
+    assert english["public"] < 0.5 * english["payroll"]  # everyday English the translations use weighs less
+    answer = bot.ask("昌平医疗器械产业提升行动计划是谁发的，文号多少？")
+    assert (
+        not answer.declined
+        and "文号昌园委发〔2026〕3号" in answer.text
+        and "中关村科技园区昌平园管理委员会" in answer.text
+    )
+    english_answer = bot.ask("Who issued the Beijing action plan for collaborative innovation in pharma, and when?")
+    assert "15 May 2024" in english_answer.text and "General Office" in english_answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "doc_id"),
+    [
+        ("北京市外商投资条例从什么时候开始施行？", "bj-fi-reg"),
+        ("药品管理法第三十条怎么规定的", "drug-law"),
+        ("外商投资法实施条例第三条", "fil-impl"),  # not 外商投资法 inside the longer name
+        ("What does the Drug Administration Law say about online sales of drugs?", "drug-law"),
+        ("Does the FIL protect our intellectual property?", "fil"),
+    ],
+)
+def test_a_named_document_is_searched_first(bot: PolicyBot, question: str, doc_id: str) -> None:
+    assert bot.retriever.document_names.named_in(question) == {doc_id}
+    assert bot.hits_for(question)[0].clause.doc_id == doc_id
+
+
+def test_named_document_ranks_its_own_clause_not_its_name(bot: PolicyBot) -> None:
+    hits = bot.hits_for("北京市外商投资条例从什么时候开始施行？")
+    assert hits[0].clause.clause_id == "bj-fi-reg#第四十四条"
+
+
 def test_sentences_tile_every_clause(corpus) -> None:
     for clause in corpus.clauses:
         sentences = split_sentences(clause.text)
