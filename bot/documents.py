@@ -8,6 +8,8 @@ from core.schema import DocumentInfo
 from index.glossary import Glossary, english_key
 
 _BRACKETS = re.compile(r"[（(][^（）()]*[）)]")
+_INSTRUMENTS = frozenset(english_key("regulations measures provisions law rules"))
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’]s)?")
 
 
 class DocumentNames:
@@ -33,6 +35,10 @@ class DocumentNames:
             for name in (term.en, *term.en_variants):
                 if len(key := english_key(name)) >= 2 or re.fullmatch(r"[A-Z]{3,}", name):  # or FIL, DAL
                     en.setdefault(key, set()).update(owners)
+        for key, docs in list(en.items()):  # "Regulations on the X Zone" is also asked as "the X Zone regulation"
+            if len(key) > 3 and key[0] in _INSTRUMENTS and key[1] in ("on", "of", "for"):
+                rest = key[3:] if key[2] == "the" else key[2:]
+                en.setdefault((*rest, key[0]), set()).update(docs)
         self._zh = sorted(((n, frozenset(d)) for n, d in zh.items() if len(n) >= 4), key=lambda x: -len(x[0]))
         self._en = sorted(((k, frozenset(d)) for k, d in en.items()), key=lambda x: -len(x[0]))
 
@@ -41,20 +47,23 @@ class DocumentNames:
         return self.find(question)[0]
 
     def find(self, question: str) -> tuple[frozenset[str], str]:
-        """The documents named, and the question with their Chinese names taken out (they select, not rank)."""
+        """The documents named, and the question with their names taken out (a name selects, it does not rank)."""
         named: set[str] = set()
-        text = _plain(question)
+        text = re.sub(r"[《》〈〉“”\"]", "", question or "")
         for name, docs in self._zh:
             if name in text:
                 named |= docs
-                text = text.replace(name, "|")
-        words = list(english_key(question))
+                text = text.replace(name, " ")
+        words = [(key[0], m.start(), m.end()) for m in _WORD.finditer(text) if (key := english_key(m.group()))]
+        stems = [w[0] for w in words]
         for key, docs in self._en:
-            at = _find(words, key)
+            at = _find(stems, key)
             if at >= 0:
                 named |= docs
-                words[at : at + len(key)] = ["|"]
-        return frozenset(named), text.replace("|", " ")
+                start, end = words[at][1], words[at + len(key) - 1][2]
+                text = text[:start] + " " * (end - start) + text[end:]
+                stems[at : at + len(key)] = ["|"] * len(key)
+        return frozenset(named), " ".join(text.split())
 
 
 def _chinese_names(info: DocumentInfo) -> set[str]:

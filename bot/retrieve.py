@@ -35,7 +35,7 @@ _PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
 _FUNCTION_TAGS = frozenset("mtrdpucqyefzl")  # numerals, time, pronouns, adverbs, particles, measure words...
 # 认不认 / 给不给 / 谁发 / 啥样: the asking, not the topic
 _INTERROGATIVE = re.compile(r"^(.{1,2})不\1$|[谁啥咋哪吗呢]")
-NAMED_DOCUMENT_BOOST = 2.0  # "what does the Drug Administration Law say": its clauses first
+NAMED_DOCUMENT_BOOST = 3.0  # "what does the Drug Administration Law say": its clauses first
 BIGRAM_CREDIT = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议) counts for less
 UNKNOWN_ENGLISH = 0.5  # weight (x max IDF) of an English word outside the glossary: it may matter, we cannot check it
 ENGLISH_COMMON_ZIPF, ENGLISH_RARE_ZIPF = 6.0, 3.0  # everyday (like, must) .. rare (payroll, quota) English words
@@ -103,7 +103,7 @@ class Retriever:
         named, without_names = self.document_names.find(question)
         # Within a named document its name's words match every clause: rank by the rest of the question.
         query = self.build_query(question, lang)
-        if lang == "zh" and named and without_names.strip(" ？?。，"):  # the name still counts for the evidence
+        if named and re.search(r"[\w\u3400-\u9fff]{2}", without_names):  # the name still counts for the evidence
             query = replace(query, groups=self.build_query(without_names, lang).groups)
         rankings: dict[str, list[str]] = {}
         prior = self._prior(question, named)
@@ -112,7 +112,7 @@ class Retriever:
         rankings["bm25"] = _dedupe([self.index.clauses[i] for i, _ in lexical])
         bm25_scores = {self.index.clauses[i].clause_id: s for i, s in reversed(lexical)}
         if query.lang == "en" and self.index.english is not None:
-            english = self.index.english.scores([(self.index.english.tokenizer.tokens(question), 1.0)])
+            english = self.index.english.scores([(self.index.english.tokenizer.tokens(without_names or question), 1.0)])
             ranked = top_k(english * prior, self.settings.candidates)
             rankings["bm25_en"] = self._impute_untranslated(
                 _dedupe([self.index.clauses[i] for i, _ in ranked]), rankings["bm25"]
