@@ -1,15 +1,20 @@
-"""PolicyBot: question in, grounded Answer out (retrieve -> decline or extract -> cite -> warn)."""
+"""PolicyBot: question in, grounded Answer out (follow-up -> retrieve -> decline, LLM or extract -> cite -> warn)."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.decline import Evidence, assess, threshold_for
 from bot.extractive import Extract, choose_sentences
+from bot.followup import FollowUps
+from bot.grounded import write_answer
 from bot.intent import ASKS_METADATA
 from bot.language import SUPPORTED, detect_language
+from bot.llm import make_llm
+from bot.prompts import clause_sources
 from bot.render import citation_heading, document_facts, document_name, label_en, status_warning, with_chinese_amounts
 from bot.retrieve import Retrieval, Retriever
 from core.config import Settings
@@ -70,6 +75,8 @@ class PolicyBot:
         self.glossary = glossary
         self.retriever = Retriever(index, glossary, settings)
         self.status_notes = status_notes
+        self.llm = make_llm(settings)  # None unless POLICYBOT_LLM_BASE_URL and POLICYBOT_LLM_MODEL are set
+        self.followups = FollowUps(self.retriever, glossary, self.llm)
         index.lexical.tokenizer.tokens("预热")  # load jieba's dictionary now, not on the first question
 
     @classmethod
@@ -82,8 +89,25 @@ class PolicyBot:
         index = open_index(settings, embedder=embedder, glossary=glossary)
         return cls(settings, index, glossary, (note,) if note else ())
 
-    def ask(self, question: str, lang: str | None = None) -> Answer:
-        """Answer one question; lang forces the answer language ('zh' / 'en'), else it is detected."""
+    def ask(self, question: str, lang: str | None = None, history: Sequence[tuple[str, str]] = ()) -> Answer:
+        """Answer one question; lang forces the answer language ('zh' / 'en'), else it is detected.
+
+        history: the earlier (question, answer text) turns, oldest first; a follow-up is rewritten to stand alone.
+        """
+        return [item for item in self._answer(question, lang, history, stream=False) if isinstance(item, Answer)][-1]
+
+    def ask_stream(
+        self, question: str, lang: str | None = None, history: Sequence[tuple[str, str]] = ()
+    ) -> Iterator[str | Answer]:
+        """The answer text so far (growing) while an LLM writes it, then the final, verified Answer: once, last.
+
+        Verification may drop streamed sentences, so the final Answer's text replaces what was streamed.
+        """
+        yield from self._answer(question, lang, history, stream=True)
+
+    def _answer(
+        self, question: str, lang: str | None, history: Sequence[tuple[str, str]], stream: bool
+    ) -> Iterator[str | Answer]:
         started = time.perf_counter()
         question = " ".join((question or "").split())
         notes: list[str] = []
@@ -91,33 +115,45 @@ class PolicyBot:
         answer_lang = lang if lang in SUPPORTED else (detected if detected in SUPPORTED else "zh")
         texts = TEXTS[answer_lang]
         if not question or detected == "unknown" and not any(ch.isalnum() for ch in question):
-            return Answer(question, answer_lang, texts.empty, True, notes=("empty question",))
+            yield Answer(question, answer_lang, texts.empty, True, notes=("empty question",))
+            return
         if detected not in SUPPORTED and detected != "unknown":
-            return Answer(
+            yield Answer(
                 question,
                 lang if lang in SUPPORTED else "en",
                 texts.unsupported,
                 True,
                 notes=(f"unsupported language: {detected}",),
             )
+            return
         if len(question) > MAX_QUESTION_CHARS:
             question = question[:MAX_QUESTION_CHARS]
             notes.append(texts.too_long.format(n=MAX_QUESTION_CHARS))
         search_lang = detected if detected in SUPPORTED else answer_lang
+        asked = question
+        rewrite = self.followups.standalone(question, history)
+        question = rewrite.question
+        notes += rewrite.notes
+        if question != asked and detect_language(question) in SUPPORTED:  # a rule rewrite may carry a Chinese topic
+            search_lang = detect_language(question)
         retrieval = self.retriever.retrieve(question, search_lang)
         retrieved_at = time.perf_counter()
         evidence = assess(retrieval, self.index.full_text)
+        answering = [*notes, f"evidence {evidence.strength:.2f}"]
         if evidence.strength < threshold_for(search_lang, self.settings):
             answer = self._decline(question, answer_lang, retrieval, evidence, notes)
-        else:
-            answer = self._extract(question, answer_lang, retrieval, [*notes, f"evidence {evidence.strength:.2f}"])
+        elif self.llm is not None and not rewrite.llm_failure:
+            answer = yield from self._generate(question, answer_lang, retrieval, evidence, answering, stream)
+        else:  # no LLM, or it has just failed on the rewrite: do not wait for it a second time
+            fallback = [f"llm fallback: {rewrite.llm_failure}"] if rewrite.llm_failure else []
+            answer = self._extract(question, answer_lang, retrieval, [*answering, *fallback])
         timing = (
             ("retrieve", _ms(started, retrieved_at)),
             ("answer", _ms(retrieved_at, time.perf_counter())),
             ("total", _ms(started, time.perf_counter())),
         )
-        return Answer(
-            answer.question,
+        yield Answer(
+            asked,
             answer.lang,
             answer.text,
             answer.declined,
@@ -128,7 +164,9 @@ class PolicyBot:
             answer.notes,
         )
 
-    def _decline(self, question: str, lang: str, retrieval: Retrieval, evidence: Evidence, notes: list[str]) -> Answer:
+    def _decline(
+        self, question: str, lang: str, retrieval: Retrieval, evidence: Evidence, notes: list[str], reason: str = ""
+    ) -> Answer:
         texts = TEXTS[lang]
         contact = self.settings.service_contact_en if lang == "en" else self.settings.service_contact_zh
         lines = [texts.decline.format(contact=contact)]
@@ -136,19 +174,41 @@ class PolicyBot:
         if related:
             lines.append(texts.related)
             lines += [f"- {citation_heading(self.index.documents[h.clause.doc_id], h.clause, lang)}" for h in related]
-        notes = [
-            *notes,
-            f"declined: evidence {evidence.strength:.2f} < {threshold_for(retrieval.query.lang, self.settings):.2f}"
-            f" ({'; '.join(evidence.reasons)})",
-        ]
+        reason = reason or (
+            f"evidence {evidence.strength:.2f} < {threshold_for(retrieval.query.lang, self.settings):.2f}"
+            f" ({'; '.join(evidence.reasons)})"
+        )
+        notes = [*notes, f"declined: {reason}"]
         return Answer(question, lang, "\n".join(lines), True, notes=tuple(notes))
 
     def _extract(self, question: str, lang: str, retrieval: Retrieval, notes: list[str]) -> Answer:
         clauses = [hit.clause for hit in retrieval.hits]
         titles = {doc_id: doc.title for doc_id, doc in self.index.documents.items()}
         extract = choose_sentences(retrieval, self.index.full_text, clauses, self.index.english_sentences, titles)
-        citations = self._citations(extract, clauses, lang)
+        citations = self._citations(extract.clause_ids, clauses, lang)
         text = compose(extract, citations, lang, self.glossary, self.index)
+        return self._finish(question, lang, text, citations, notes)
+
+    def _generate(
+        self, question: str, lang: str, retrieval: Retrieval, evidence: Evidence, notes: list[str], stream: bool
+    ) -> Generator[str, None, Answer]:
+        """The LLM's answer from the retrieved clauses, verified; the extractive answer when the LLM fails."""
+        assert self.llm is not None
+        today, budget = self.settings.today_date(), self.settings.llm_max_context_chars
+        sources = clause_sources(retrieval.hits, self.index, lang, today, budget)
+        draft = yield from write_answer(self.llm, question, lang, sources, stream)
+        notes = [*notes, *draft.notes]
+        if draft.failure:
+            return self._extract(question, lang, retrieval, [*notes, f"llm fallback: {draft.failure}"])
+        notes.append(f"llm: {self.llm.model}")
+        if draft.no_answer:
+            return self._decline(
+                question, lang, retrieval, evidence, notes, reason="the LLM found no answer in the clauses"
+            )
+        citations = self._citations(draft.clause_ids, [hit.clause for hit in retrieval.hits], lang)
+        return self._finish(question, lang, draft.text, citations, notes)
+
+    def _finish(self, question: str, lang: str, text: str, citations: tuple[Citation, ...], notes: list[str]) -> Answer:
         if ASKS_METADATA.search(question):  # "who issued it, what number": the catalogue answers directly
             docs = {c.doc.doc_id: c for c in citations}.values()
             text += "".join(f"\n{document_facts(c.doc, c.status, lang)}" for c in list(docs)[:MAX_FACT_DOCS])
@@ -164,11 +224,11 @@ class PolicyBot:
             notes=tuple(notes),
         )
 
-    def _citations(self, extract: Extract, clauses: list[Clause], lang: str) -> tuple[Citation, ...]:
+    def _citations(self, clause_ids: Sequence[str], clauses: list[Clause], lang: str) -> tuple[Citation, ...]:
         today = self.settings.today_date()
         by_id = {c.clause_id: c for c in clauses}
         out = []
-        for number, clause_id in enumerate(extract.clause_ids, start=1):
+        for number, clause_id in enumerate(clause_ids, start=1):
             clause = by_id[clause_id]
             doc = self.index.documents[clause.doc_id]
             text_en = " ".join(self.index.english_sentences(clause_id))
