@@ -1,0 +1,140 @@
+"""One FastAPI app: /api routes, the staff console at /staff, the public chat at /; served by uvicorn."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse
+from gradio.networking import setup_tunnel
+
+from bot import PolicyBot
+from core.config import Settings
+from web.api import api_router
+from web.console import build_console
+from web.lookup import catalogue_numbers
+from web.querylog import QueryLog
+from web.ui import build_chat
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+CSS = ASSETS / "policybot.css"
+_PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+# System fonts only: Gradio's default theme loads Google Fonts, which are blocked or slow in China.
+FONTS = ["system-ui", "-apple-system", "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "sans-serif"]
+MONO = ["ui-monospace", "SFMono-Regular", "Consolas", "monospace"]
+HEAD = '<meta name="description" content="中关村生命科学园政策问答 · Zhongguancun Life Science Park policy Q&A">'
+DISABLED = """<!doctype html><meta charset="utf-8"><title>policybot staff console</title>
+<body style="font-family:system-ui,sans-serif;max-width:40em;margin:4em auto;line-height:1.6">
+<h1>坐席控制台未启用 · Staff console disabled</h1>
+<p>设置环境变量 <code>POLICYBOT_STAFF_PASSWORD</code> 并重启应用后即可使用。</p>
+<p>Set <code>POLICYBOT_STAFF_PASSWORD</code> and restart the app to enable it.</p></body>"""
+
+
+def version() -> str:
+    try:
+        return tomllib.loads(_PYPROJECT.read_text(encoding="utf-8"))["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+def theme() -> gr.themes.Base:
+    return gr.themes.Default(primary_hue="teal", neutral_hue="slate", font=FONTS, font_mono=MONO)
+
+
+def staff_login(settings: Settings):
+    """Gradio's login check: both names compared in constant time."""
+    user, password = settings.staff_user.encode(), settings.staff_password.encode()
+
+    def check(username: str, given: str) -> bool:
+        same_user = hmac.compare_digest((username or "").encode(), user)
+        same_password = hmac.compare_digest((given or "").encode(), password)
+        return bool(password) and same_user and same_password
+
+    return check
+
+
+def cors_origins(settings: Settings) -> list[str]:
+    return [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
+
+
+def create_app(bot: PolicyBot, settings: Settings, querylog: QueryLog | None = None) -> FastAPI:
+    """The whole site; routes first, the chat at "/" last so it does not shadow /api and /staff."""
+    querylog = querylog or QueryLog(settings.query_log_path, settings.log_retention_days)
+    app = FastAPI(
+        title="policybot", version=version(), docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
+    )
+    if origins := cors_origins(settings):
+        app.add_middleware(
+            CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["Content-Type"]
+        )
+    app.include_router(api_router(bot, querylog, settings, version()), prefix="/api")
+    common = {
+        "theme": theme(),
+        "css_paths": [CSS],
+        "head": HEAD,
+        "ssr_mode": False,
+        "footer_links": [],
+        "mcp_server": False,
+    }
+    if settings.staff_password:
+        numbers = catalogue_numbers(settings.data_dir)
+        console = build_console(bot, querylog, numbers, settings).queue(default_concurrency_limit=2)
+        gr.mount_gradio_app(
+            app,
+            console,
+            path="/staff",
+            auth=staff_login(settings),
+            auth_message="policybot 坐席控制台 · Staff console",
+            **common,
+        )
+    else:
+
+        @app.get("/staff", include_in_schema=False)
+        @app.get("/staff/{rest:path}", include_in_schema=False)
+        def staff_disabled(rest: str = "") -> HTMLResponse:
+            return HTMLResponse(DISABLED, status_code=503)
+
+    chat = build_chat(bot, querylog).queue(default_concurrency_limit=4)
+    gr.mount_gradio_app(app, chat, path="/", **common)
+    app.state.querylog = querylog
+    return app
+
+
+@dataclass
+class RunningServer:
+    server: uvicorn.Server
+    thread: threading.Thread
+    url: str
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+
+
+def start_server(app: FastAPI, host: str, port: int, timeout: float = 60.0) -> RunningServer:
+    """Serve in a background thread; returns once the server accepts connections."""
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="policybot-http", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"the server did not start on {host}:{port} (is the port in use?)")
+        time.sleep(0.05)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return RunningServer(server, thread, f"http://{shown}:{port}/")
+
+
+def share_link(host: str, port: int) -> str:
+    """A temporary public *.gradio.live link through Gradio's share tunnel (needs internet access)."""
+    return setup_tunnel("127.0.0.1" if host in ("0.0.0.0", "::") else host, port, secrets.token_urlsafe(32), None, None)
