@@ -12,7 +12,7 @@ from bot.extractive import Extract, choose_sentences
 from bot.followup import FollowUps
 from bot.grounded import write_answer
 from bot.intent import ASKS_METADATA
-from bot.language import SUPPORTED, detect_language
+from bot.language import SUPPORTED, clean_question, detect_language
 from bot.llm import make_llm
 from bot.prompts import clause_sources
 from bot.render import citation_heading, document_facts, document_name, label_en, status_warning, with_chinese_amounts
@@ -109,8 +109,9 @@ class PolicyBot:
         self, question: str, lang: str | None, history: Sequence[tuple[str, str]], stream: bool
     ) -> Iterator[str | Answer]:
         started = time.perf_counter()
-        question = " ".join((question or "").split())
+        question = clean_question(question)
         notes: list[str] = []
+        shown: list[str] = []  # notes the asker must see (as warnings), e.g. that the question was cut
         detected = detect_language(question)
         answer_lang = lang if lang in SUPPORTED else (detected if detected in SUPPORTED else "zh")
         texts = TEXTS[answer_lang]
@@ -129,6 +130,7 @@ class PolicyBot:
         if len(question) > MAX_QUESTION_CHARS:
             question = question[:MAX_QUESTION_CHARS]
             notes.append(texts.too_long.format(n=MAX_QUESTION_CHARS))
+            shown.append(notes[-1])
         search_lang = detected if detected in SUPPORTED else answer_lang
         asked = question
         rewrite = self.followups.standalone(question, history)
@@ -159,7 +161,7 @@ class PolicyBot:
             answer.declined,
             answer.citations,
             retrieval.hits,
-            answer.warnings,
+            (*shown, *answer.warnings),
             timing,
             answer.notes,
         )

@@ -41,6 +41,9 @@ class Settings:
     query_log_path: Path = _ROOT / ".policybot" / "queries.sqlite3"
     log_retention_days: int = 90  # 0 = keep the query log forever
     cors_origins: str = ""  # comma-separated origins allowed to call /api from a browser; empty = same origin only
+    rate_limit_per_minute: int = 60  # questions per client IP per minute (API and chat); 0 = no limit
+    production: bool = False  # refuse to start the console with an empty or weak (< 12 chars) staff password
+    max_upload_mb: int = 50  # `add` / upload: larger files are refused
 
     @property
     def dense_enabled(self) -> bool:

@@ -1,7 +1,8 @@
-"""python -m index build | info | rollback | sentences DOC.. | check-translations [DOC..].
+"""python -m index build | info | rollback | add FILE [--yes] | sentences DOC.. | check-translations [DOC..].
 
-build the index, show what is active, switch back to the previous index, print a document's sentences
-as translation rows to fill in, or check the English translations in data/translations/.
+build the index, show what is active, switch back to the previous index, add a document (parse, show its
+clause tree, confirm, copy into data/, rebuild beside the live index and switch), print a document's
+sentences as translation rows to fill in, or check the English translations in data/translations/.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from core.config import Settings, load_settings
 from core.errors import PolicybotError
 from index.glossary import GLOSSARY_FILE, Glossary
-from index.store import build_index, load_embedder, load_index, rollback
+from index.store import ClauseIndex, build_index, load_embedder, load_index, rollback
 from index.tokenize import Tokenizer
 from index.translations import (
     REQUIRED_DOCS,
@@ -25,28 +27,28 @@ from index.translations import (
     read_rows,
 )
 from ingest import load_corpus
+from ingest.add import DEFAULT_FOLDER, apply_add, plan_add, tree_lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
-    parser.add_argument("command", choices=["build", "info", "rollback", "sentences", "check-translations"])
-    parser.add_argument("doc_ids", nargs="*", help="documents (sentences / check-translations)")
+    parser.add_argument("command", choices=["build", "info", "rollback", "add", "sentences", "check-translations"])
+    parser.add_argument("doc_ids", nargs="*", help="documents (sentences / check-translations); the file (add)")
+    parser.add_argument("--yes", action="store_true", help="add: do not ask for confirmation")
+    parser.add_argument("--name", help="add: file name to store it under (default: the file's own name)")
+    parser.add_argument("--folder", default=DEFAULT_FOLDER, help="add: folder under the data folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     settings = load_settings()
     try:
         if args.command in ("sentences", "check-translations"):
             return _translations(args.command, args.doc_ids, settings)
+        if args.command == "add":
+            if len(args.doc_ids) != 1:
+                parser.error("add takes exactly one FILE")
+            return add(settings, Path(args.doc_ids[0]), args.yes, args.name, args.folder)
         if args.command == "build":
-            embedder, note = load_embedder(settings)
-            if note:
-                logging.warning(note)
-            corpus = load_corpus(settings.data_dir)
-            for error in corpus.errors:
-                logging.warning("skipped %s", error)
-            glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
-            translations = load_translations(settings.data_dir, corpus.clauses)
-            index = build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold, translations)
+            index = rebuild(settings)
             print(f"built {index.folder} with {len(index.clauses)} clauses; retrievers: {', '.join(index.retrievers)}")
         elif args.command == "rollback":
             print(f"live index is now {rollback(settings.index_dir)}")
@@ -75,6 +77,41 @@ def main(argv: list[str] | None = None) -> int:
     except PolicybotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def rebuild(settings: Settings) -> ClauseIndex:
+    """Build a new index from the data folder beside the live one and switch to it (the old one stays on failure)."""
+    embedder, note = load_embedder(settings)
+    if note:
+        logging.warning(note)
+    corpus = load_corpus(settings.data_dir)
+    for error in corpus.errors:
+        logging.warning("skipped %s", error)
+    glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
+    translations = load_translations(settings.data_dir, corpus.clauses)
+    return build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold, translations)
+
+
+def add(
+    settings: Settings, path: Path, yes: bool = False, name: str | None = None, folder: str = DEFAULT_FOLDER
+) -> int:
+    """Parse FILE, show its clause tree, confirm, copy it into the data folder and rebuild; undone if the build fails."""
+    plan = plan_add(path, settings.data_dir, name, folder, settings.max_upload_mb * 1024 * 1024)
+    print("\n".join(tree_lines(plan)))
+    if not yes and input(f"add {plan.source.name} as {plan.document.info.source_file}? [y/N] ").strip().lower() != "y":
+        print("nothing changed")
+        return 1
+    undo = apply_add(plan, settings.data_dir)
+    try:
+        index = rebuild(settings)
+    except BaseException:
+        undo()  # the live index was never switched; the data folder is as it was
+        print(f"error: the index build failed; {plan.source.name} was not added, the live index is unchanged")
+        raise
+    if plan.supersedes:
+        print(f"{plan.supersedes} is now marked superseded in catalog.yaml")
+    print(f"added {plan.document.doc_id}; live index {index.folder} ({len(index.clauses)} clauses)")
     return 0
 
 

@@ -1,9 +1,15 @@
-"""python -m ingest DATA_DIR [--tree DOC_ID | --json]: list documents, print a clause tree or all clauses."""
+"""python -m ingest DATA_DIR [--tree DOC_ID | --json]: list documents, print a clause tree or all clauses.
+
+python -m ingest add FILE [--yes]: runs `python -m index add FILE [--yes]` (adding rebuilds the index,
+which lives in index/; ingest does not import it).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +19,11 @@ from ingest.corpus import Corpus, load_corpus
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["add"]:
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH", "")]))}
+        return subprocess.call([sys.executable, "-m", "index", *argv], env=env)
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     parser.add_argument("data_dir", type=Path, help="folder with the documents (and catalog.yaml)")
     group = parser.add_mutually_exclusive_group()

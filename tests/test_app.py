@@ -81,10 +81,15 @@ def test_feedback_reaches_the_log(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [{"question": ""}, {"question": "x", "lang": "fr"}, {"question": "x" * 5000}, {}],
+    [{"question": ""}, {"question": "x", "lang": "fr"}, {"question": "x" * 200_000}, {}],
 )
 def test_ask_rejects_bad_requests(client: TestClient, payload: dict) -> None:
     assert client.post("/api/ask", json=payload).status_code == 422
+
+
+def test_a_long_question_is_cut_with_a_note_not_refused(client: TestClient) -> None:
+    body = client.post("/api/ask", json={"question": "外资研发中心有什么资金支持？" + "请详细说明。" * 1000}).json()
+    assert body["warnings"] and "前2000个字符" in " ".join(body["warnings"])
 
 
 def test_a_failing_bot_gives_500_and_an_error_row(client: TestClient, bot, monkeypatch) -> None:

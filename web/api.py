@@ -5,15 +5,16 @@ from __future__ import annotations
 import time
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from bot import PolicyBot, answer_json
 from core.config import Settings
 from web.answering import ask, record, record_error
 from web.querylog import MAX_COMMENT_CHARS, QueryLog
+from web.ratelimit import RateLimiter
 
-MAX_API_QUESTION_CHARS = 4000  # the bot itself reads the first 2000; this only refuses absurd payloads
+MAX_API_QUESTION_CHARS = 100_000  # the bot reads the first 2000 and says so; this only refuses absurd payloads
 
 
 class AskRequest(BaseModel):
@@ -30,12 +31,20 @@ class FeedbackRequest(BaseModel):
     comment: str = Field(default="", max_length=MAX_COMMENT_CHARS)
 
 
-def api_router(bot: PolicyBot, querylog: QueryLog, settings: Settings, version: str) -> APIRouter:
+def api_router(
+    bot: PolicyBot, querylog: QueryLog, settings: Settings, version: str, limiter: RateLimiter | None = None
+) -> APIRouter:
     router = APIRouter()
+    limiter = limiter or RateLimiter(settings.rate_limit_per_minute)
 
-    @router.post("/ask")
-    def post_ask(request: AskRequest) -> dict:
+    @router.post("/ask", responses={429: {"description": "too many questions from this client; see Retry-After"}})
+    def post_ask(request: AskRequest, http: Request) -> dict:
         """The answer contract (see the README); `id` is the query-log id that feedback refers to."""
+        client = client_key(http)
+        if not limiter.allow(client):
+            raise HTTPException(
+                429, detail=limiter.message(), headers={"Retry-After": str(limiter.retry_after(client))}
+            )
         started = time.perf_counter()
         try:
             answer = ask(bot, request.question, request.lang, request.history)
@@ -68,3 +77,8 @@ def api_router(bot: PolicyBot, querylog: QueryLog, settings: Settings, version: 
         }
 
     return router
+
+
+def client_key(http: Request) -> str:
+    """The client's address as the server sees it (behind a proxy, run uvicorn with --forwarded-allow-ips)."""
+    return http.client.host if http.client else "unknown"

@@ -31,13 +31,13 @@ def with_markers(escaped: str) -> str:
 def answer_html(answer: Answer, full_text: FullText) -> str:
     """The whole assistant message: answer, warnings, citation cards (or the plain decline)."""
     lang = answer.lang
+    warnings = "".join(f'<div class="pb-warning" role="note">⚠️ {esc(w)}</div>' for w in answer.warnings)
     if answer.declined:
         return (
             f'<div class="pb-answer pb-declined" lang="{lang}">'
             f'<div class="pb-declined-title">{esc(t("declined_title", lang))}</div>'
-            f'<div class="pb-text">{esc(answer.text)}</div></div>'
+            f'<div class="pb-text">{esc(answer.text)}</div>{warnings}</div>'
         )
-    warnings = "".join(f'<div class="pb-warning" role="note">⚠️ {esc(w)}</div>' for w in answer.warnings)
     cards = "".join(card_html(c, full_text(c.clause.clause_id), lang) for c in answer.citations)
     return (
         f'<div class="pb-answer" lang="{lang}">'

@@ -19,10 +19,12 @@ from gradio.networking import setup_tunnel
 
 from bot import PolicyBot
 from core.config import Settings
+from core.errors import PolicybotError
 from web.api import api_router
 from web.console import build_console
 from web.lookup import catalogue_numbers
 from web.querylog import QueryLog
+from web.ratelimit import RateLimiter
 from web.ui import build_chat
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -37,6 +39,23 @@ DISABLED = """<!doctype html><meta charset="utf-8"><title>policybot staff consol
 <h1>坐席控制台未启用 · Staff console disabled</h1>
 <p>设置环境变量 <code>POLICYBOT_STAFF_PASSWORD</code> 并重启应用后即可使用。</p>
 <p>Set <code>POLICYBOT_STAFF_PASSWORD</code> and restart the app to enable it.</p></body>"""
+MIN_PRODUCTION_PASSWORD = 12
+# Gradio queue: how many chat answers run at once (the rest wait in the queue, up to MAX_QUEUED each).
+CHAT_CONCURRENCY, CONSOLE_CONCURRENCY, MAX_QUEUED = 4, 2, 200
+
+
+class InsecureSettingsError(PolicybotError, RuntimeError):
+    """Production mode with a missing or weak staff password: the app refuses to start."""
+
+
+def check_production(settings: Settings) -> None:
+    """In production mode the console needs a real password: no default, no empty, no short one."""
+    if settings.production and len(settings.staff_password) < MIN_PRODUCTION_PASSWORD:
+        state = "is not set" if not settings.staff_password else f"is shorter than {MIN_PRODUCTION_PASSWORD} characters"
+        raise InsecureSettingsError(
+            f"POLICYBOT_PRODUCTION is on but POLICYBOT_STAFF_PASSWORD {state}; set a strong staff password"
+            f" (at least {MIN_PRODUCTION_PASSWORD} characters) before starting the app"
+        )
 
 
 def version() -> str:
@@ -68,7 +87,9 @@ def cors_origins(settings: Settings) -> list[str]:
 
 def create_app(bot: PolicyBot, settings: Settings, querylog: QueryLog | None = None) -> FastAPI:
     """The whole site; routes first, the chat at "/" last so it does not shadow /api and /staff."""
+    check_production(settings)
     querylog = querylog or QueryLog(settings.query_log_path, settings.log_retention_days)
+    limiter = RateLimiter(settings.rate_limit_per_minute)  # one budget per client for the API and the chat
     app = FastAPI(
         title="policybot", version=version(), docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
     )
@@ -76,7 +97,7 @@ def create_app(bot: PolicyBot, settings: Settings, querylog: QueryLog | None = N
         app.add_middleware(
             CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["Content-Type"]
         )
-    app.include_router(api_router(bot, querylog, settings, version()), prefix="/api")
+    app.include_router(api_router(bot, querylog, settings, version(), limiter), prefix="/api")
     common = {
         "theme": theme(),
         "css_paths": [CSS],
@@ -87,7 +108,9 @@ def create_app(bot: PolicyBot, settings: Settings, querylog: QueryLog | None = N
     }
     if settings.staff_password:
         numbers = catalogue_numbers(settings.data_dir)
-        console = build_console(bot, querylog, numbers, settings).queue(default_concurrency_limit=2)
+        console = build_console(bot, querylog, numbers, settings).queue(
+            default_concurrency_limit=CONSOLE_CONCURRENCY, max_size=MAX_QUEUED
+        )
         gr.mount_gradio_app(
             app,
             console,
@@ -103,9 +126,10 @@ def create_app(bot: PolicyBot, settings: Settings, querylog: QueryLog | None = N
         def staff_disabled(rest: str = "") -> HTMLResponse:
             return HTMLResponse(DISABLED, status_code=503)
 
-    chat = build_chat(bot, querylog).queue(default_concurrency_limit=4)
+    chat = build_chat(bot, querylog, limiter).queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=MAX_QUEUED)
     gr.mount_gradio_app(app, chat, path="/", **common)
     app.state.querylog = querylog
+    app.state.limiter = limiter
     return app
 
 

@@ -10,9 +10,10 @@ import gradio as gr
 from bot import PolicyBot
 from core.schema import Answer
 from web.answering import answer_events, answer_lang, record, record_error
-from web.cards import answer_html, error_html, partial_html, plain_answer, user_html
+from web.cards import answer_html, error_html, esc, partial_html, plain_answer, user_html
 from web.i18n import pick_lang, t
 from web.querylog import QueryLog
+from web.ratelimit import RateLimiter
 
 EXAMPLES = {
     "examples_enterprise": (
@@ -60,7 +61,7 @@ def header_html(lang: str) -> str:
     )
 
 
-def build_chat(bot: PolicyBot, querylog: QueryLog) -> gr.Blocks:
+def build_chat(bot: PolicyBot, querylog: QueryLog, limiter: RateLimiter | None = None) -> gr.Blocks:
     """The public page; it holds nothing of the staff console."""
     index = bot.index
     corpus_line = (
@@ -108,7 +109,7 @@ def build_chat(bot: PolicyBot, querylog: QueryLog) -> gr.Blocks:
                 elem_id="pb-question",
                 scale=8,
                 max_lines=6,
-                max_length=2000,
+                max_length=10_000,
                 autofocus=True,
             )
             send = gr.Button(t("ask", "zh"), variant="primary", elem_id="pb-send", scale=1, min_width=80)
@@ -155,7 +156,13 @@ def build_chat(bot: PolicyBot, querylog: QueryLog) -> gr.Blocks:
         def on_switch(lang: str) -> list:
             return [lang, True, *relabel(lang)]
 
-        def respond(question: str, chat: list, past: list, lang: str, chosen: bool, ids: dict):
+        def respond(question: str, chat: list, past: list, lang: str, chosen: bool, ids: dict, request: gr.Request):
+            client = request.client.host if request is not None and request.client else "unknown"
+            if limiter is not None and (question or "").strip() and not limiter.allow(client):
+                busy = f'<div class="pb-answer pb-error"><div class="pb-text">{esc(limiter.message())}</div></div>'
+                chat = [*chat, _message("user", user_html(question)), _message("assistant", busy)]
+                yield [chat, "", past, lang, chosen, ids, gr.skip(), gr.skip()]
+                return
             yield from converse(bot, querylog, question, chat, past, lang, chosen, ids)
 
         def on_like(ids: dict, lang: str, data: gr.LikeData) -> list:
