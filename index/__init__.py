@@ -2,7 +2,7 @@
 
 from index.dense import DenseIndex, Embedder, SentenceTransformerEmbedder
 from index.glossary import GLOSSARY_FILE, Glossary, Term
-from index.lexical import LexicalIndex, top_k
+from index.lexical import LexicalIndex, SubstringCounter, top_k
 from index.store import ClauseIndex, build_index, load_embedder, load_index, open_index, rollback
 from index.tokenize import Tokenizer
 
@@ -14,6 +14,7 @@ __all__ = [
     "Glossary",
     "LexicalIndex",
     "SentenceTransformerEmbedder",
+    "SubstringCounter",
     "Term",
     "Tokenizer",
     "build_index",

@@ -6,6 +6,7 @@ import json
 import logging
 import math
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import bm25s
@@ -28,7 +29,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: list[str], tokenizer: Tokenizer) -> LexicalIndex:
-        corpus_tokens = [tokenizer.tokens(text) or ["\u2205"] for text in texts]
+        corpus_tokens = [tokens or ["\u2205"] for tokens in tokenizer.tokens_many(texts)]
         model = bm25s.BM25(k1=1.2, b=0.75)
         model.index(corpus_tokens, show_progress=False)
         doc_freq = Counter(token for tokens in corpus_tokens for token in set(tokens))
@@ -71,3 +72,65 @@ def top_k(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
     best = np.argpartition(-scores, k - 1)[:k]
     best = best[np.argsort(-scores[best], kind="stable")]
     return [(int(i), float(scores[i])) for i in best]
+
+
+class SubstringCounter:
+    """In how many texts a string occurs as a substring, without scanning every text per question.
+
+    Character counts answer one-character words; sorted postings of character pairs (one uint64 key each:
+    pair code << 21 | text number) give the texts holding all of a longer word's pairs, and only those are
+    checked with `in`. Counts equal those of a full scan.
+    """
+
+    _DOC_BITS = 21  # texts per counter < 2**21; Unicode code points < 2**21 too
+    _BLOCK = 4096  # texts per block while building: keeps the temporary arrays small
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.texts = list(texts)
+        if len(self.texts) >= 1 << self._DOC_BITS:
+            raise ValueError(f"SubstringCounter holds fewer than {1 << self._DOC_BITS} texts")
+        self._chars: Counter[int] = Counter()
+        blocks = [np.zeros(0, np.uint64)]
+        for start in range(0, len(self.texts), self._BLOCK):
+            blocks.append(self._add_block(self.texts[start : start + self._BLOCK], start))
+        self._pairs = np.concatenate(blocks)
+        del blocks
+        self._pairs.sort()  # in place: a second copy would double the peak memory
+
+    def _add_block(self, texts: list[str], first: int) -> np.ndarray:
+        """Count the block's characters per text; return its distinct (pair, text) keys."""
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        docs = np.repeat(np.arange(first, first + len(texts), dtype=np.uint64), lengths)
+        chars = _distinct((points << np.uint64(self._DOC_BITS)) | docs) >> np.uint64(self._DOC_BITS)
+        codes, counts = np.unique(chars, return_counts=True)  # chars is sorted: this is cheap
+        self._chars.update(dict(zip(codes.tolist(), counts.tolist(), strict=True)))
+        same = docs[:-1] == docs[1:]  # a pair never spans two texts
+        pairs = (points[:-1][same] << np.uint64(21)) | points[1:][same]
+        return _distinct((pairs << np.uint64(self._DOC_BITS)) | docs[:-1][same])
+
+    def _postings(self, code: int) -> np.ndarray:
+        low = np.searchsorted(self._pairs, np.uint64(code << self._DOC_BITS))
+        high = np.searchsorted(self._pairs, np.uint64((code + 1) << self._DOC_BITS))
+        return self._pairs[low:high] & np.uint64((1 << self._DOC_BITS) - 1)
+
+    def count(self, word: str) -> int:
+        """Number of texts that contain `word`."""
+        if len(word) <= 1:
+            return self._chars.get(ord(word), 0) if word else len(self.texts)
+        pairs = {ord(a) << 21 | ord(b) for a, b in zip(word, word[1:], strict=False)}
+        lists = sorted((self._postings(code) for code in pairs), key=len)
+        candidates = lists[0]
+        for other in lists[1:]:
+            if not len(candidates):
+                break
+            candidates = np.intersect1d(candidates, other, assume_unique=True)
+        if len(word) == 2:
+            return len(candidates)
+        return sum(word in self.texts[int(i)] for i in candidates)
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (np.unique hashes in numpy 2, much slower here than sorting)."""
+    keys = np.sort(keys)
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys

@@ -146,7 +146,7 @@ def build_index(
     tmp = builds / f".tmp-{os.getpid()}-{time.time_ns()}"
     try:
         tmp.mkdir()
-        _write_jsonl(tmp / "clauses.jsonl", (asdict(c) for c in clauses))
+        _write_jsonl(tmp / "clauses.jsonl", (dict(vars(c)) for c in clauses))  # flat: asdict's deep copy cost ~0.1 ms
         _write_jsonl(tmp / "documents.jsonl", (asdict(d) for d in infos.values()))
         lexical.save(tmp / "lexical")
         if english is not None:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
+import pickle
 import re
+import subprocess
+import sys
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
+from subprocess import PIPE
 
 import jieba
 import jieba.posseg
@@ -15,6 +21,13 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 jieba.setLogLevel(logging.WARNING)
+log = logging.getLogger(__name__)
+
+# An index build tokenises in worker processes from this many texts on: each worker costs about 1.5 s to start
+# (imports, jieba's dictionary), which a build of a few thousand clauses (~0.4 ms each) does not pay back.
+PARALLEL_MIN_TEXTS = 4000
+MAX_WORKERS = 4
+_ROOT = Path(__file__).resolve().parent.parent
 
 # Question words and particles: they say what is asked, not what it is about.
 STOPWORDS_ZH = frozenset(
@@ -38,9 +51,13 @@ def _stem(word: str) -> str:
     return _stemmer_local.stemmer.stemWord(word)
 
 
+# NFKC of each full-width ASCII form (U+FF01..U+FF5E), as one table: str.translate beats a per-character loop.
+_FULL_WIDTH = str.maketrans({cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFF01, 0xFF5F)})
+
+
 def normalise_query_text(text: str) -> str:
     """Full-width Latin letters and digits to ASCII, lower case; Hanzi and CJK punctuation untouched."""
-    return "".join(unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" else ch for ch in text).lower()
+    return text.translate(_FULL_WIDTH).lower()
 
 
 class Tokenizer:
@@ -68,6 +85,17 @@ class Tokenizer:
     def tokens(self, text: str) -> list[str]:
         """Search tokens of a text, in order, stop words removed."""
         return list(self._cached_tokens(text))
+
+    def tokens_many(self, texts: Sequence[str]) -> list[list[str]]:
+        """tokens() of every text (an index build): on all cores when there are enough texts to pay for it."""
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        if workers < 2 or len(texts) < PARALLEL_MIN_TEXTS:
+            return _tokens_by_line(self, texts)
+        try:
+            return _tokens_in_workers(self.user_words, texts, workers)
+        except OSError as err:  # no process may be started here: one core is still right
+            log.warning("tokenising in one process (worker processes failed: %s)", err)
+            return _tokens_by_line(self, texts)
 
     def tagged_words(self, text: str) -> list[tuple[str, str]]:
         """(word, part of speech) of a Chinese text: whole dictionary words, no guessed ones."""
@@ -100,7 +128,10 @@ class Tokenizer:
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one tokenizer per index; caching repeated questions is the point
     def _cached_tokens(self, text: str) -> tuple[str, ...]:
-        self._ensure_initialised()
+        return self.fresh_tokens(text)
+
+    def fresh_tokens(self, text: str) -> tuple[str, ...]:
+        """tokens(), computed (not looked up in the memo of recent questions)."""
         out: list[str] = []
         text = normalise_query_text(text).replace("r&d", " rnd ")
         for piece in _TOKEN.findall(text):
@@ -108,7 +139,53 @@ class Tokenizer:
                 if piece not in STOPWORDS_EN and not (len(piece) == 1 and piece.isalpha()):
                     out.append(_stem(piece) if piece.isalpha() else piece)
                 continue
+            if not self._initialised:  # only Chinese needs jieba's dictionary (about a second to load)
+                self._ensure_initialised()
             for word in self._jieba.cut_for_search(piece, HMM=True):
                 if word not in STOPWORDS_ZH and not (len(word) == 1 and word in "的了是在和与及或等"):
                     out.append(word)
         return tuple(out)
+
+
+def _tokens_by_line(tokenizer: Tokenizer, texts: Sequence[str]) -> list[list[str]]:
+    """Tokens line by line (no token spans a line), each distinct line once: a clause repeats its document's
+    title and headings on lines of their own."""
+    memo: dict[str, tuple[str, ...]] = {}
+    out = []
+    for text in texts:
+        tokens: list[str] = []
+        for line in text.split("\n"):
+            if line not in memo:
+                memo[line] = tokenizer.fresh_tokens(line)
+            tokens.extend(memo[line])
+        out.append(tokens)
+    return out
+
+
+def _tokens_in_workers(user_words: tuple[str, ...], texts: Sequence[str], workers: int) -> list[list[str]]:
+    """Each worker a fresh `python -m index.tokenize_worker`: no fork of a server's threads, no re-run of __main__."""
+    share = -(-len(texts) // workers)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_ROOT), os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "index.tokenize_worker"]
+    procs = [subprocess.Popen(command, stdin=PIPE, stdout=PIPE, env=env, cwd=_ROOT) for _ in range(workers)]
+    try:
+        for number, proc in enumerate(procs):  # a worker reads all it is given before it answers: no deadlock
+            pickle.dump((user_words, list(texts[number * share : (number + 1) * share])), proc.stdin)
+            proc.stdin.close()
+        out = [tokens for proc in procs for tokens in pickle.load(proc.stdout)]
+        if any(proc.wait() for proc in procs) or len(out) != len(texts):
+            raise OSError("a tokeniser worker failed")
+        return out
+    except (pickle.UnpicklingError, EOFError, BrokenPipeError) as err:
+        raise OSError(f"a tokeniser worker failed: {err}") from err
+    finally:
+        for proc in procs:
+            proc.kill() if proc.poll() is None else None
+
+
+def serve_worker() -> None:
+    """The worker side: (user words, texts) pickled on stdin, their tokens pickled on stdout."""
+    user_words, texts = pickle.load(sys.stdin.buffer)
+    tokenizer = Tokenizer(user_words)
+    pickle.dump(_tokens_by_line(tokenizer, texts), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    sys.stdout.buffer.flush()

@@ -13,7 +13,15 @@ import pytest
 
 from bot import PolicyBot
 from core.config import load_settings
-from index import Glossary, SentenceTransformerEmbedder, build_index, load_embedder, load_index, open_index
+from index import (
+    GLOSSARY_FILE,
+    Glossary,
+    SentenceTransformerEmbedder,
+    build_index,
+    load_embedder,
+    load_index,
+    open_index,
+)
 from index.lexical import LexicalIndex
 from ingest import Corpus
 from tests.conftest import ROOT
@@ -147,3 +155,24 @@ def test_cli_build_info_ask_and_batch(tmp_path: Path) -> None:
     )
     lines = [json.loads(x) for x in _run("-m", "bot", "ask", "--batch", str(batch), env=env).stdout.splitlines()]
     assert [x["id"] for x in lines] == ["a", "b"] and lines[1]["lang"] == "en"
+
+
+def test_parallel_tokenising_gives_the_serial_tokens(
+    corpus: Corpus, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big build tokenises in worker processes; its tokens (hence BM25 scores) must equal one process's."""
+    import index.tokenize as tokenize
+    from index.store import lexical_text, tokenizer_words
+
+    infos = {d.doc_id: d.info for d in corpus.documents}
+    texts = [lexical_text(c, infos.get(c.doc_id)) for c in corpus.clauses if c.searchable]
+    tokenizer = tokenize.Tokenizer(tokenizer_words(corpus, Glossary.load(data_dir / GLOSSARY_FILE)))
+    serial = [tokenizer.tokens(text) for text in texts]
+    monkeypatch.setattr(tokenize, "PARALLEL_MIN_TEXTS", 10)
+    monkeypatch.setattr(tokenize.os, "cpu_count", lambda: 2)
+    called = []
+    real = tokenize._tokens_in_workers
+    monkeypatch.setattr(tokenize, "_tokens_in_workers", lambda *a: called.append(1) or real(*a))
+    assert tokenizer.tokens_many(texts) == serial and called
+    monkeypatch.setattr(tokenize.sys, "executable", "/nonexistent/python")  # workers cannot start: one process
+    assert tokenizer.tokens_many(texts) == serial

@@ -189,7 +189,9 @@ def test_english_amounts_are_checked_by_value(offline_bot: PolicyBot, fake: Fake
 
 
 @pytest.mark.parametrize(
-    ("reply", "reason"), [(Reply("late", delay=1.0), "timeout"), (Reply(status=500), "HTTP 500")], ids=["timeout", "500"]
+    ("reply", "reason"),
+    [(Reply("late", delay=1.0), "timeout"), (Reply(status=500), "HTTP 500")],
+    ids=["timeout", "500"],
 )
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
 def test_endpoint_failures_fall_back_with_a_note(
@@ -256,7 +258,11 @@ def test_prompt_injection_does_not_change_the_grounding(offline_bot: PolicyBot, 
     ("previous", "question", "standalone"),
     [
         ("创新药有什么资金支持？", "那医疗器械呢", "医疗器械有什么资金支持？"),
-        ("Is there funding for innovative drugs?", "what about medical devices?", "Is there funding for medical device?"),
+        (
+            "Is there funding for innovative drugs?",
+            "what about medical devices?",
+            "Is there funding for medical device?",
+        ),
         (FUNDING_ZH, "那多少钱呢？", f"{FUNDING_ZH} 多少钱"),
     ],
 )
@@ -336,7 +342,9 @@ def test_thinking_aloud_is_not_part_of_the_answer() -> None:
 
 
 def test_failure_reasons_are_short() -> None:
-    assert failure_reason(TimeoutError()) == "timeout" and failure_reason(ConnectionRefusedError()) == "connection error"
+    assert (
+        failure_reason(TimeoutError()) == "timeout" and failure_reason(ConnectionRefusedError()) == "connection error"
+    )
     assert failure_reason(ValueError("bad")) == "ValueError"
 
 
