@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.intent import ASKS_EXACT_QUANTITY, QUANTITY
+from bot.intent import quantities_asked
 from bot.retrieve import Retrieval
 from core.config import Settings
 
-# A fee, rent, rate or number of days the top clauses never state is probably not in the documents at all.
-MISSING_QUANTITY_FACTOR = 0.7
+# A sum, rate or number of days that no well-matching top clause states is probably not in the documents at all.
+MISSING_QUANTITY_FACTOR = 0.5
+# Clauses matching at least this share of the best clause's coverage count as where the answer would be.
+NEAR_BEST = 0.5
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,24 @@ def assess(retrieval: Retrieval, full_text: Callable[[str], str]) -> Evidence:
         return Evidence(0.0, ("nothing retrieved",))
     strength = retrieval.coverage
     reasons = [f"coverage {retrieval.coverage:.2f}"]
-    if ASKS_EXACT_QUANTITY.search(retrieval.query.text):
-        texts = [full_text(hit.clause.clause_id) for hit in retrieval.hits[:3]]
-        if not any(QUANTITY.search(text) for text in texts):
-            strength *= MISSING_QUANTITY_FACTOR
-            reasons.append("asks for a quantity no top clause states")
+    missing = _missing_quantities(retrieval, full_text)
+    if missing:
+        strength *= MISSING_QUANTITY_FACTOR
+        reasons.append(f"asks for {' and '.join(missing)}, which no well-matching clause states")
     return Evidence(strength, tuple(reasons))
+
+
+def _missing_quantities(retrieval: Retrieval, full_text: Callable[[str], str]) -> list[str]:
+    asked = quantities_asked(retrieval.query.text)
+    if not asked:
+        return []
+    shares = retrieval.hit_coverage or (retrieval.coverage,)
+    near = [
+        full_text(hit.clause.clause_id)
+        for hit, share in zip(retrieval.hits, shares, strict=False)
+        if share >= NEAR_BEST * retrieval.coverage
+    ]
+    return [ask.name for ask in asked if not any(ask.stated.search(text) for text in near)]
 
 
 def threshold_for(lang: str, settings: Settings) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 ASKS_AMOUNT = re.compile(
     r"多少|金额|最高|上限|补贴|补助|资金|奖励|钱|费用|收费|租金|税率|比例|"
@@ -19,19 +20,62 @@ ASKS_WHO = re.compile(
     re.I,
 )
 ASKS_COUNT = re.compile(r"几个|几家|多少个|多少家|目标|how many|target|number of", re.I)
-# Only the sharpest quantity questions: a fee, a rent, a rate or a number of days must be written in the clause.
-ASKS_EXACT_QUANTITY = re.compile(
-    r"多少钱|费用|收费|租金|房租|学费|税率|比例|多少天|几天|几个月|多久|多长时间|截止|"
-    r"how much|\bfees?\b|\brents?\b|\brates?\b|\bcosts?\b|\bprices?\b|how long|how many days|deadline",
-    re.I,
-)
 
 AMOUNT = re.compile(
     r"\d[\d.,]*\s*(?:万元|亿元|元|万|亿|%|％)|[一二三四五六七八九十百千两]+(?:万元|亿元|元)|不超过|最高"
 )
-DURATION = re.compile(r"\d+\s*(?:个工作日|工作日|日|天|周|个月|月|年)|\d{4}年\d{1,2}月\d{1,2}日")
+_CN_NUMBER = "[一二三四五六七八九十百千两零〇]+"
+DURATION = re.compile(
+    rf"(?:\d+|{_CN_NUMBER})\s*(?:个工作日|工作日|日|天|周|个月|月|年)|\d{{4}}年\d{{1,2}}月\d{{1,2}}日"
+)
 COUNT = re.compile(r"\d+[—\-~～]?\d*\s*(?:个|家|项|名|人|所)")
-QUANTITY = re.compile(r"\d|[一二三四五六七八九十两]+(?:个工作日|日|天|个月|年)|百分之")
+MONEY = re.compile(rf"(?:\d[\d.,]*|{_CN_NUMBER})\s*(?:万亿元|亿元|万元|元)")
+FIGURE = re.compile(rf"\d|{_CN_NUMBER}(?:万亿|亿|万|千|百)")
+SHARE = re.compile(rf"\d\s*[%％]|百分之|(?:\d+|{_CN_NUMBER})倍")
+
+
+@dataclass(frozen=True)
+class QuantityAsk:
+    """A kind of figure a question can ask for, and how a clause states one."""
+
+    name: str
+    asked: re.Pattern[str]
+    stated: re.Pattern[str]
+
+
+# Only the sharpest quantity questions: a sum of money, a rate or a number of days must be written in the clause
+# ("is there support for X" and "how many firms" are answered without one).
+QUANTITY_ASKS = (
+    QuantityAsk(
+        "a sum of money",
+        re.compile(
+            r"多少钱|房租|租金|学费|收费标准|费用是多少|营收多少|(?:补贴|补助|奖励|资助)标准|"
+            r"\bfees?\b|\brents?\b|tuition|\bcosts?\b|\bprices?\b|\bquotas?\b",
+            re.I,
+        ),
+        MONEY,
+    ),
+    QuantityAsk("a figure", re.compile(r"how much", re.I), FIGURE),  # money, land, floor space...
+    QuantityAsk(
+        "a rate or share",
+        re.compile(r"税率|费率|利率|比例.{0,6}(?:多少|几)|百分之几|百分比|percentage|\bpercent\b|\brates?\b", re.I),
+        SHARE,
+    ),
+    QuantityAsk(
+        "a number of days",
+        re.compile(
+            r"多少天|几天|多少个工作日|几个工作日|几个月|多久|多长时间|"
+            r"how long|how many (?:working |business |calendar )?(?:days|weeks|months)",
+            re.I,
+        ),
+        DURATION,
+    ),
+)
+
+
+def quantities_asked(question: str) -> list[QuantityAsk]:
+    return [ask for ask in QUANTITY_ASKS if ask.asked.search(question)]
+
 
 # Questions about a document itself (its number, issuer, dates, validity, status) rather than its content.
 ASKS_METADATA = re.compile(

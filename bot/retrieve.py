@@ -35,6 +35,8 @@ _PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
 _FUNCTION_TAGS = frozenset("mtrdpucqyefzl")  # numerals, time, pronouns, adverbs, particles, measure words...
 # 认不认 / 给不给 / 谁发 / 啥样: the asking, not the topic
 _INTERROGATIVE = re.compile(r"^(.{1,2})不\1$|[谁啥咋哪吗呢]")
+COVERAGE_HITS = 3  # the evidence: how well the clauses an answer is drawn from cover the question
+QUANTITY_HITS = 5  # where a figure the question asks for is looked for
 NAMED_DOCUMENT_BOOST = 3.0  # "what does the Drug Administration Law say": its clauses first
 BIGRAM_CREDIT = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议) counts for less
 UNKNOWN_ENGLISH = 0.5  # weight (x max IDF) of an English word outside the glossary: it may matter, we cannot check it
@@ -65,6 +67,7 @@ class Retrieval:
     hits: tuple[Hit, ...]
     coverage: float  # share of the question's concepts found in the best clause, 0..1
     notes: tuple[str, ...] = ()
+    hit_coverage: tuple[float, ...] = ()  # the same share for each of the first hits
 
 
 class Retriever:
@@ -136,7 +139,8 @@ class Retriever:
             )
             clause = best_part.get(clause_id) or self.index.first_part(clause_id)
             hits.append(Hit(clause, float(score), "fused" if len(rankings) > 1 else "bm25", ranks))
-        return Retrieval(query, tuple(hits), self.coverage(query, hits[:3]))
+        shares = tuple(self.clause_coverage(query, hit) for hit in hits[: max(COVERAGE_HITS, QUANTITY_HITS)])
+        return Retrieval(query, tuple(hits), max(shares[:COVERAGE_HITS], default=0.0), hit_coverage=shares)
 
     def _impute_untranslated(self, english: list[str], chinese: list[str]) -> list[str]:
         """The English ranking cannot see untranslated clauses: give them their Chinese rank there too.
@@ -161,15 +165,15 @@ class Retriever:
 
     def coverage(self, query: Query, hits: list[Hit]) -> float:
         """The largest share (by weight) of the question's concepts that one retrieved clause contains."""
+        return max((self.clause_coverage(query, hit) for hit in hits), default=0.0)
+
+    def clause_coverage(self, query: Query, hit: Hit) -> float:
+        """The share (by weight) of the question's concepts that this clause contains."""
         total = sum(c.weight for c in query.concepts)
-        if not hits or total <= 0:
+        if total <= 0:
             return 0.0
-        best = 0.0
-        for hit in hits:
-            text = self._clause_haystack(hit.clause.clause_id)
-            got = sum(c.weight * concept_match(c, text) for c in query.concepts)
-            best = max(best, got / total)
-        return best
+        text = self._clause_haystack(hit.clause.clause_id)
+        return sum(c.weight * concept_match(c, text) for c in query.concepts) / total
 
     def _clause_haystack(self, clause_id: str) -> str:
         return self._haystack.get(clause_id, "")
