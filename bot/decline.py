@@ -10,7 +10,7 @@ from bot.retrieve import Retrieval
 from core.config import Settings
 
 # A sum, rate or number of days that no well-matching top clause states is probably not in the documents at all.
-MISSING_QUANTITY_FACTOR = 0.5
+MISSING_QUANTITY_FACTOR = 0.4
 # Clauses matching at least this share of the best clause's coverage count as where the answer would be.
 NEAR_BEST = 0.5
 
