@@ -7,16 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.intent import AMOUNT, ASKS_AMOUNT, ASKS_COUNT, ASKS_METADATA, ASKS_TIME, ASKS_WHO, COUNT, DURATION
-from bot.retrieve import FRAME_KINDS, Query, Retrieval
+from bot.retrieve import FRAME_KINDS, Concept, Query, Retrieval
 from core.schema import Clause
 from index.glossary import english_key
 from ingest import split_sentences
 
-_RESPONSIBLE = re.compile(r"^[（(](?:责任单位[:：])?[^（）()]{2,120}[）)]$")
+# "（市科委、昌平区政府）": the bodies responsible for an item; not "（此件主动公开）".
+_RESPONSIBLE = re.compile(r"^[（(](?:责任单位[:：])?(?=[^（）()]*(?:委|局|厅|部|办|政府|院|会|中心|署))[^（）()]{2,120}[）)]$")
 MAX_SENTENCES = 4
 MAX_CLAUSES = 2
+SENTENCE_CLAUSES = 5  # sentences are drawn from this many top clauses (a lower rank costs RANK_PENALTY each)
 COMPLETION_MAX_CHARS = 80
 FRAME_PENALTY = 0.2
+RANK_PENALTY = 0.15  # per place below the top clause: retrieval order still counts
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,11 @@ def choose_sentences(
     query = retrieval.query
     titles = titles or {}
     scored: list[tuple[float, int, int, str, str]] = []
-    for rank, clause in enumerate(clauses[:3]):
+    for rank, clause in enumerate(clauses[:SENTENCE_CLAUSES]):
         translated = english(clause.clause_id) if english and query.lang == "en" else ()
         for position, sentence in enumerate(split_sentences(full_text(clause.clause_id))):
             extra = _stems(translated[position]) if position < len(translated) else ""
-            score = _sentence_score(sentence, query, clause, extra, titles.get(clause.doc_id, "")) - 0.15 * rank
+            score = _sentence_score(sentence, query, clause, extra, titles.get(clause.doc_id, "")) - RANK_PENALTY * rank
             scored.append((score, rank, position, clause.clause_id, sentence))
     if not scored:
         return Extract((), (), ())
@@ -82,11 +85,18 @@ def _stems(english: str) -> str:
     return f" {' '.join(english_key(english))} "
 
 
+def _found(concept: Concept, text: str, english_stems: str) -> bool:
+    """An alternative in the sentence, or (English questions) the concept's stems in its translation's stems."""
+    if any(a in text for a in concept.alternatives):
+        return True
+    return bool(english_stems) and _stems(concept.name) in english_stems
+
+
 def _sentence_score(sentence: str, query: Query, clause: Clause, english_stems: str = "", title: str = "") -> float:
     # A preamble naming the document matches every question about the document: the title is not an answer.
     text = (sentence.replace(title, " ") if title else sentence).lower() + english_stems
     total = sum(c.weight for c in query.concepts) or 1.0
-    score = sum(c.weight for c in query.concepts if any(a in text for a in c.alternatives)) / total
+    score = sum(c.weight for c in query.concepts if _found(c, text, english_stems)) / total
     question = query.text
     if clause.kind in FRAME_KINDS and not ASKS_METADATA.search(question):
         score -= FRAME_PENALTY  # preambles and notices frame the content; they rarely answer a content question
