@@ -13,7 +13,9 @@ from index.glossary import english_key
 from ingest import split_sentences
 
 # "（市科委、昌平区政府）": the bodies responsible for an item; not "（此件主动公开）".
-_RESPONSIBLE = re.compile(r"^[（(](?:责任单位[:：])?(?=[^（）()]*(?:委|局|厅|部|办|政府|院|会|中心|署))[^（）()]{2,120}[）)]$")
+_RESPONSIBLE = re.compile(
+    r"^[（(](?:责任单位[:：])?(?=[^（）()]*(?:委|局|厅|部|办|政府|院|会|中心|署))[^（）()]{2,120}[）)]$"
+)
 MAX_SENTENCES = 4
 MAX_CLAUSES = 2
 SENTENCE_CLAUSES = 5  # sentences are drawn from this many top clauses (a lower rank costs RANK_PENALTY each)

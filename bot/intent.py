@@ -97,7 +97,14 @@ INTENT_TERMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"有效期|到期|管到|valid until|expire|how long .*valid", re.I), "有效期 施行之日起"),
     (re.compile(r"文号|谁发|哪个部门发|发文|印发|document number|who issued|issued by|issuer", re.I), "印发 通知"),
     (re.compile(r"多久|多长时间|几天|几个月|出结果|回音|how long|how many days|time limit", re.I), "工作日 日内 期限"),
-    (re.compile(r"多少钱|能拿多少|补多少|奖多少|给多少|how much|up to how much", re.I), "万元 不超过 最高"),
+    (
+        re.compile(
+            r"多少钱|能拿多少|补多少|奖多少|给多少|最多(?:能)?[拿给补奖]|最高(?:能)?[拿给补奖]|"
+            r"how much|maximum (?:amount|funding|subsidy|grant|support|award)|(?:capped|cap) at",
+            re.I,
+        ),
+        "万元 不超过 最高",
+    ),
     (re.compile(r"规模|多大|how big|size of", re.I), "规模 达到 万亿元 亿元"),
     (re.compile(r"罚|处罚|后果|penalt|fine[ds]?\b|punish|consequence", re.I), "罚款 处 责令 改正"),
     (re.compile(r"认不认|互认|承认|recogni[sz]e|mutual", re.I), "互认 结果互认"),
