@@ -34,6 +34,9 @@ FIGURE = re.compile(rf"\d|{_CN_NUMBER}(?:万亿|亿|万|千|百)")
 SHARE = re.compile(rf"\d\s*[%％]|百分之|(?:\d+|{_CN_NUMBER})倍")
 
 
+_PERIOD = r"每月|每个月|一个月|月租|每年|一年|per month|a month|monthly|per year|a year|annual|yearly"
+
+
 @dataclass(frozen=True)
 class QuantityAsk:
     """A kind of figure a question can ask for, and how a clause states one."""
@@ -50,7 +53,7 @@ QUANTITY_ASKS = (
         "a sum of money",
         re.compile(
             r"多少钱|房租|租金|学费|收费标准|费用是多少|营收多少|(?:补贴|补助|奖励|资助)标准|"
-            r"\bfees?\b|\brents?\b|tuition|\bcosts?\b|\bprices?\b|\bquotas?\b",
+            r"\bfees?\b|\brents?\b|tuition|\bcosts?\b|\bprices?\b|\bquotas?\b|(?<!in )\bcharges?\b",
             re.I,
         ),
         MONEY,
@@ -60,6 +63,15 @@ QUANTITY_ASKS = (
         "a rate or share",
         re.compile(r"税率|费率|利率|比例.{0,6}(?:多少|几)|百分之几|百分比|percentage|\bpercent\b|\brates?\b", re.I),
         SHARE,
+    ),
+    QuantityAsk(  # a one-off grant does not answer "how much a month"
+        "a sum per month or year",
+        re.compile(
+            rf"(?:{_PERIOD}).{{0,20}}(?:多少|how much|subsid|rent|fee|tuition|allowance|quota)|"
+            rf"(?:多少|how much).{{0,30}}(?:{_PERIOD})",
+            re.I,
+        ),
+        re.compile(r"每月|每个月|/月|月均|按月|每年|年均|/年|按年|每人每"),
     ),
     QuantityAsk(
         "a number of days",
