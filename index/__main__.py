@@ -16,14 +16,13 @@ from pathlib import Path
 from core.config import Settings, load_settings
 from core.errors import PolicybotError
 from index.glossary import GLOSSARY_FILE, Glossary
-from index.store import ClauseIndex, build_index, load_embedder, load_index, rollback
+from index.store import load_index, rebuild, rollback
 from index.tokenize import Tokenizer
 from index.translations import (
     REQUIRED_DOCS,
     TRANSLATIONS_DIR,
     check_translation,
     clause_sentences,
-    load_translations,
     read_rows,
 )
 from ingest import load_corpus
@@ -78,19 +77,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
-
-
-def rebuild(settings: Settings) -> ClauseIndex:
-    """Build a new index from the data folder beside the live one and switch to it (the old one stays on failure)."""
-    embedder, note = load_embedder(settings)
-    if note:
-        logging.warning(note)
-    corpus = load_corpus(settings.data_dir)
-    for error in corpus.errors:
-        logging.warning("skipped %s", error)
-    glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
-    translations = load_translations(settings.data_dir, corpus.clauses)
-    return build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold, translations)
 
 
 def add(

@@ -257,6 +257,23 @@ def open_index(
     return build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold, translations)
 
 
+def rebuild(settings: Settings, embedder: Embedder | None = None, reuse_embedder: bool = False) -> ClauseIndex:
+    """Build a new index from the data folder beside the live one and switch to it (the old one stays on failure).
+
+    A running app passes its embedder (reuse_embedder=True): a second copy of the model would double its memory.
+    """
+    if not reuse_embedder:
+        embedder, note = load_embedder(settings)
+        if note:
+            log.warning(note)
+    corpus = load_corpus(settings.data_dir)
+    for error in corpus.errors:
+        log.warning("skipped %s", error)
+    glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
+    translations = load_translations(settings.data_dir, corpus.clauses)
+    return build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold, translations)
+
+
 def load_embedder(settings: Settings) -> tuple[Embedder | None, str]:
     """The configured embedder, or None and a one-line reason (lexical-only mode)."""
     if not settings.dense_enabled:

@@ -227,7 +227,7 @@ def small_data(tmp_path: Path) -> Path:
 def live(small_data: Path, tmp_path: Path):
     """Settings on the small data copy, with a live index built from it."""
     from core.config import load_settings
-    from index.__main__ import rebuild
+    from index import rebuild
 
     settings = load_settings({}, data_dir=small_data, index_dir=tmp_path / "index", embed_model="none")
     return settings, rebuild(settings)
@@ -385,6 +385,6 @@ def test_a_rebuild_killed_mid_way_leaves_the_live_index_answering(live, tmp_path
     answer, index = _answers(settings, "外资研发中心有什么资金支持？")
     assert index.folder == first.folder and "1000万元" in answer.text
     # The file was copied before the kill; the next build (or app start) picks it up.
-    from index.__main__ import rebuild
+    from index import rebuild
 
     assert "synbio" in rebuild(settings).documents

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from bot import PolicyBot, answer_json
 from core.config import Settings
 from web.answering import ask, record, record_error
+from web.holder import BotHolder, as_holder
 from web.querylog import MAX_COMMENT_CHARS, QueryLog
 from web.ratelimit import RateLimiter
 
@@ -32,8 +33,13 @@ class FeedbackRequest(BaseModel):
 
 
 def api_router(
-    bot: PolicyBot, querylog: QueryLog, settings: Settings, version: str, limiter: RateLimiter | None = None
+    bot: PolicyBot | BotHolder,
+    querylog: QueryLog,
+    settings: Settings,
+    version: str,
+    limiter: RateLimiter | None = None,
 ) -> APIRouter:
+    holder = as_holder(bot)  # read once per request: an index update swaps the bot while the app runs
     router = APIRouter()
     limiter = limiter or RateLimiter(settings.rate_limit_per_minute)
 
@@ -46,6 +52,7 @@ def api_router(
                 429, detail=limiter.message(), headers={"Retry-After": str(limiter.retry_after(client))}
             )
         started = time.perf_counter()
+        bot = holder.current
         try:
             answer = ask(bot, request.question, request.lang, request.history)
         except Exception as exc:  # a client gets a message, never a stack trace
@@ -62,7 +69,7 @@ def api_router(
 
     @router.get("/health")
     def get_health() -> dict:
-        index = bot.index
+        index = holder.current.index
         return {
             "status": "ok",
             "version": version,

@@ -1,7 +1,8 @@
 """The staff console (Gradio Blocks at "/staff", behind a login): what the hotline needs, fast.
 
 Retrieval details per question, the answer in both languages, document facts, clause lookup by
-document and label, each document's clause tree, and the content gaps from the query log.
+document and label, each document's clause tree, the content gaps from the query log, and adding a
+document (web/upload.py) with a rebuild that goes live without a restart.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from core.config import Settings
 from core.schema import Answer, DocumentInfo
 from web.answering import ask
 from web.cards import answer_html, esc
+from web.holder import BotHolder, as_holder
 from web.i18n import badge
-from web.lookup import Lookup, ReferenceNotFound, find_clause, outline
+from web.lookup import Lookup, ReferenceNotFound, catalogue_numbers, find_clause, outline
 from web.querylog import LogEntry, QueryLog
+from web.updates import Updater
+from web.upload import upload_tab
 
 LOOKUP_EXAMPLES = (
     "003 四、（十二）",
@@ -26,45 +30,69 @@ LOOKUP_EXAMPLES = (
 )
 
 
-def build_console(bot: PolicyBot, querylog: QueryLog, numbers: dict[str, str], settings: Settings) -> gr.Blocks:
-    index = bot.index
+def build_console(
+    bot: PolicyBot | BotHolder,
+    querylog: QueryLog,
+    numbers: dict[str, str],
+    settings: Settings,
+    updater: Updater | None = None,
+) -> gr.Blocks:
+    """The console; every handler reads the live bot per request, so it follows index updates at once."""
+    holder = as_holder(bot)
+    updater = updater or Updater(holder, settings)
     today = settings.today_date()
-    ordered = sorted(index.documents.values(), key=lambda d: (numbers.get(d.doc_id, "999"), d.doc_id))
-    choices = [(f"{numbers.get(d.doc_id, '—')} · {d.short_title or d.title}", d.doc_id) for d in ordered]
+    catalogue = [(holder.current, numbers)]  # numbers for the live bot; recomputed after an update
 
-    def facts(doc: DocumentInfo) -> str:
+    def live() -> tuple[PolicyBot, dict[str, str]]:
+        current = holder.current
+        if catalogue[0][0] is not current:
+            catalogue[0] = (current, catalogue_numbers(settings.data_dir))
+        return catalogue[0]
+
+    def facts(doc: DocumentInfo, numbers: dict[str, str]) -> str:
         return facts_html(doc, doc.status_on(today), numbers.get(doc.doc_id, ""))
 
     def on_ask(question: str) -> list[str]:
         question = (question or "").strip()
         if not question:
             return ["", "", "", ""]
+        bot, numbers = live()
         answers = [ask(bot, question, lang) for lang in ("zh", "en")]
         cited = {c.doc.doc_id: c.doc for a in answers for c in a.citations}
         return [
-            answer_html(answers[0], index.full_text),
-            answer_html(answers[1], index.full_text),
-            retrieved_html(answers[0], index.retrievers, numbers) + notes_html(answers),
-            "".join(facts(doc) for doc in cited.values()),
+            answer_html(answers[0], bot.index.full_text),
+            answer_html(answers[1], bot.index.full_text),
+            retrieved_html(answers[0], bot.index.retrievers, numbers) + notes_html(answers),
+            "".join(facts(doc, numbers) for doc in cited.values()),
         ]
 
     def on_lookup(reference: str) -> str:
+        bot, numbers = live()
         try:
-            found = find_clause(reference, index.documents, index.clauses, numbers)
+            found = find_clause(reference, bot.index.documents, bot.index.clauses, numbers)
         except ReferenceNotFound as exc:
             return f'<p class="pb-note">{esc(str(exc))}</p>'
-        return lookup_html(found, bot, facts(found.doc), found.doc.status_on(today))
+        return lookup_html(found, bot, facts(found.doc, numbers), found.doc.status_on(today))
 
     def on_document(doc_id: str) -> str:
-        if doc_id not in index.documents:
+        bot, numbers = live()
+        if doc_id not in bot.index.documents:
             return ""
-        return facts(index.documents[doc_id]) + tree_html(bot, doc_id)
+        return facts(bot.index.documents[doc_id], numbers) + tree_html(bot, doc_id)
 
     def on_gaps() -> str:
         return gaps_html(querylog.gaps(100), querylog.counts())
 
-    with gr.Blocks(title="policybot · 坐席控制台 Staff console", analytics_enabled=False) as console:
-        gr.HTML(status_html(bot, settings))
+    def on_refresh() -> list:
+        bot, numbers = live()
+        return [status_html(bot, settings), gr.update(choices=document_choices(bot, numbers))]
+
+    choices = document_choices(holder.current, numbers)
+    # Uploaded files are copied into data/ on confirm; Gradio's temporary copies go after a day.
+    with gr.Blocks(
+        title="policybot · 坐席控制台 Staff console", analytics_enabled=False, delete_cache=(3600, 86400)
+    ) as console:
+        header = gr.HTML(status_html(holder.current, settings))
         with gr.Tabs():
             with gr.Tab("问答分析 · Ask", id="ask"):
                 question = gr.Textbox(label="问题 · Question", elem_id="pb-staff-question", max_length=2000)
@@ -91,6 +119,7 @@ def build_console(bot: PolicyBot, querylog: QueryLog, numbers: dict[str, str], s
             with gr.Tab("内容缺口 · Content gaps", id="gaps") as gaps_tab:
                 refresh = gr.Button("刷新 · Refresh", size="sm")
                 gaps = gr.HTML(elem_id="pb-gaps")
+            upload_tab(updater, on_refresh, [header, document])
 
         hidden = {"api_visibility": "undocumented"}
         for trigger in (question.submit, ask_button.click):
@@ -100,8 +129,17 @@ def build_console(bot: PolicyBot, querylog: QueryLog, numbers: dict[str, str], s
         document.change(on_document, [document], [document_view], **hidden)
         for trigger in (refresh.click, gaps_tab.select):
             trigger(on_gaps, None, [gaps], **hidden)
-        console.load(on_document, [document], [document_view], **hidden).then(on_gaps, None, [gaps], **hidden)
+        # A page opened after an update was built with the old choices: refresh them from the live bot.
+        console.load(on_refresh, None, [header, document], **hidden).then(
+            on_document, [document], [document_view], **hidden
+        ).then(on_gaps, None, [gaps], **hidden)
     return console
+
+
+def document_choices(bot: PolicyBot, numbers: dict[str, str]) -> list[tuple[str, str]]:
+    """Dropdown entries "000 · short title", in catalogue order (documents without a number last)."""
+    ordered = sorted(bot.index.documents.values(), key=lambda d: (numbers.get(d.doc_id, "999"), d.doc_id))
+    return [(f"{numbers.get(d.doc_id, '—')} · {d.short_title or d.title}", d.doc_id) for d in ordered]
 
 
 def status_html(bot: PolicyBot, settings: Settings) -> str:

@@ -22,12 +22,15 @@ from core.config import Settings
 from core.errors import PolicybotError
 from web.api import api_router
 from web.console import build_console
+from web.holder import BotHolder, as_holder
 from web.lookup import catalogue_numbers
 from web.querylog import QueryLog
 from web.ratelimit import RateLimiter
 from web.ui import build_chat
+from web.updates import Updater
 
 ASSETS = Path(__file__).resolve().parent / "assets"
+PUBLIC_MAX_FILE_BYTES = 1024
 CSS = ASSETS / "policybot.css"
 _PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 # System fonts only: Gradio's default theme loads Google Fonts, which are blocked or slow in China.
@@ -85,9 +88,14 @@ def cors_origins(settings: Settings) -> list[str]:
     return [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
 
 
-def create_app(bot: PolicyBot, settings: Settings, querylog: QueryLog | None = None) -> FastAPI:
-    """The whole site; routes first, the chat at "/" last so it does not shadow /api and /staff."""
+def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLog | None = None) -> FastAPI:
+    """The whole site; routes first, the chat at "/" last so it does not shadow /api and /staff.
+
+    The chat, the API and the console all read `app.state.bots.current` per request, so an index update
+    from the console (or its "reload from disk" after a CLI add / rollback) goes live without a restart.
+    """
     check_production(settings)
+    holder = as_holder(bot)
     querylog = querylog or QueryLog(settings.query_log_path, settings.log_retention_days)
     limiter = RateLimiter(settings.rate_limit_per_minute)  # one budget per client for the API and the chat
     app = FastAPI(
@@ -97,7 +105,7 @@ def create_app(bot: PolicyBot, settings: Settings, querylog: QueryLog | None = N
         app.add_middleware(
             CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["Content-Type"]
         )
-    app.include_router(api_router(bot, querylog, settings, version(), limiter), prefix="/api")
+    app.include_router(api_router(holder, querylog, settings, version(), limiter), prefix="/api")
     common = {
         "theme": theme(),
         "css_paths": [CSS],
@@ -106,9 +114,11 @@ def create_app(bot: PolicyBot, settings: Settings, querylog: QueryLog | None = N
         "footer_links": [],
         "mcp_server": False,
     }
+    app.state.updater = None
     if settings.staff_password:
         numbers = catalogue_numbers(settings.data_dir)
-        console = build_console(bot, querylog, numbers, settings).queue(
+        app.state.updater = Updater(holder, settings)
+        console = build_console(holder, querylog, numbers, settings, app.state.updater).queue(
             default_concurrency_limit=CONSOLE_CONCURRENCY, max_size=MAX_QUEUED
         )
         gr.mount_gradio_app(
@@ -117,6 +127,7 @@ def create_app(bot: PolicyBot, settings: Settings, querylog: QueryLog | None = N
             path="/staff",
             auth=staff_login(settings),
             auth_message="policybot 坐席控制台 · Staff console",
+            max_file_size=settings.max_upload_mb * 1024 * 1024,  # the browser and the server refuse bigger uploads
             **common,
         )
     else:
@@ -126,9 +137,11 @@ def create_app(bot: PolicyBot, settings: Settings, querylog: QueryLog | None = N
         def staff_disabled(rest: str = "") -> HTMLResponse:
             return HTMLResponse(DISABLED, status_code=503)
 
-    chat = build_chat(bot, querylog, limiter).queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=MAX_QUEUED)
-    gr.mount_gradio_app(app, chat, path="/", **common)
+    chat = build_chat(holder, querylog, limiter).queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=MAX_QUEUED)
+    # The public chat takes no files; its upload route refuses anything but a tiny one.
+    gr.mount_gradio_app(app, chat, path="/", max_file_size=PUBLIC_MAX_FILE_BYTES, **common)
     app.state.querylog = querylog
+    app.state.bots = holder
     app.state.limiter = limiter
     return app
 

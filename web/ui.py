@@ -11,6 +11,7 @@ from bot import PolicyBot
 from core.schema import Answer
 from web.answering import answer_events, answer_lang, record, record_error
 from web.cards import answer_html, error_html, esc, partial_html, plain_answer, user_html
+from web.holder import BotHolder, as_holder
 from web.i18n import pick_lang, t
 from web.querylog import QueryLog
 from web.ratelimit import RateLimiter
@@ -61,13 +62,18 @@ def header_html(lang: str) -> str:
     )
 
 
-def build_chat(bot: PolicyBot, querylog: QueryLog, limiter: RateLimiter | None = None) -> gr.Blocks:
-    """The public page; it holds nothing of the staff console."""
+def footer_html(bot: PolicyBot) -> str:
     index = bot.index
     corpus_line = (
         f"{len(index.documents)} documents · {len({c.clause_id for c in index.clauses})} clauses · "
         f"index {index.manifest.get('built_at', '')[:10]}"
     )
+    return f'<footer class="pb-footer">{esc(corpus_line)}</footer>'
+
+
+def build_chat(bot: PolicyBot | BotHolder, querylog: QueryLog, limiter: RateLimiter | None = None) -> gr.Blocks:
+    """The public page; it holds nothing of the staff console. Each turn asks the live bot (see BotHolder)."""
+    holder = as_holder(bot)
 
     with gr.Blocks(
         title="中关村生命科学园政策问答 · ZGC Life Science Park Policy Q&A", analytics_enabled=False
@@ -130,7 +136,7 @@ def build_chat(bot: PolicyBot, querylog: QueryLog, limiter: RateLimiter | None =
                     for question in questions:
                         example_buttons.append(gr.Button(question, size="sm", elem_classes="pb-example"))
 
-        gr.HTML(f'<footer class="pb-footer">{corpus_line}</footer>')
+        footer = gr.HTML(footer_html(holder.current))
 
         labelled = [header, box, send, copy, clear, comment, comment_send, chatbot, *example_titles]
 
@@ -163,7 +169,7 @@ def build_chat(bot: PolicyBot, querylog: QueryLog, limiter: RateLimiter | None =
                 chat = [*chat, _message("user", user_html(question)), _message("assistant", busy)]
                 yield [chat, "", past, lang, chosen, ids, gr.skip(), gr.skip()]
                 return
-            yield from converse(bot, querylog, question, chat, past, lang, chosen, ids)
+            yield from converse(holder.current, querylog, question, chat, past, lang, chosen, ids)
 
         def on_like(ids: dict, lang: str, data: gr.LikeData) -> list:
             index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -185,6 +191,7 @@ def build_chat(bot: PolicyBot, querylog: QueryLog, limiter: RateLimiter | None =
         load_outputs = [ui_lang, locked, switch, *labelled]
         quiet = {"api_visibility": "undocumented", "show_progress": "hidden"}  # relabelling is instant: no spinners
         demo.load(on_load, [browser_lang], load_outputs, js=BROWSER_LANG_JS, **quiet)
+        demo.load(lambda: footer_html(holder.current), None, [footer], **quiet)  # the counts after an index update
         switch.input(on_switch, [switch], load_outputs, **quiet)
 
         answer_outputs = [chatbot, box, history, ui_lang, locked, log_ids, plain, feedback_row]

@@ -1,0 +1,146 @@
+"""Index updates inside the running app: add a document or reload from disk, then swap the bot.
+
+One update at a time runs in a background thread, while the live bot keeps answering. The add path is
+the CLI's (`python -m index add`): `apply_add`, then `rebuild` beside the live index (which switches
+`current` only when the build is complete), and `undo` when the build fails. Only when the new index has
+loaded into a bot that can search does the app swap to it; if that fails, the old bot keeps answering.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import PolicyBot
+from core.config import Settings
+from index import GLOSSARY_FILE, ClauseIndex, Glossary, load_embedder, load_index, rebuild, rollback
+from ingest.add import AddPlan, apply_add
+from web.holder import BotHolder
+
+log = logging.getLogger(__name__)
+SMOKE_QUERY = "政策支持"  # a search the new bot must answer before it goes live (retrieval only, never the LLM)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the last update did; `state` is idle, building, live or failed."""
+
+    state: str = "idle"
+    message: str = ""
+    finished_at: float = 0.0
+
+
+class UpdateFailed(Exception):
+    """An update did not go live; the message says why and that the live index is unchanged."""
+
+
+class Updater:
+    """Runs index updates one at a time in a background thread and swaps the holder's bot on success."""
+
+    def __init__(self, holder: BotHolder, settings: Settings) -> None:
+        self.holder = holder
+        self.settings = settings
+        self.progress = Progress()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._lock.locked()
+
+    def start_add(self, plan: AddPlan) -> bool:
+        """Add the planned file and rebuild in the background; False when an update is already running."""
+        return self._start(lambda: self._add(plan), f"building a new index with {plan.source.name}…")
+
+    def start_reload(self) -> bool:
+        """Load whatever `current` points at now (after a CLI add or rollback); False when busy."""
+        return self._start(self._reload, "loading the index from disk…")
+
+    def wait(self, timeout: float | None = None) -> Progress:
+        """The progress once the running update (if any) has ended or the timeout has passed."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.progress
+
+    def _start(self, job: Callable[[], str], message: str) -> bool:
+        if not self._lock.acquire(blocking=False):
+            return False
+        self.progress = Progress("building", message)
+        try:
+            self._thread = threading.Thread(target=self._run, args=(job,), name="policybot-update", daemon=True)
+            self._thread.start()
+        except BaseException:
+            self._lock.release()
+            raise
+        return True
+
+    def _run(self, job: Callable[[], str]) -> None:
+        try:
+            self.progress = Progress("live", job(), time.time())
+        except UpdateFailed as exc:
+            log.error("index update failed: %s", exc)
+            self.progress = Progress("failed", str(exc), time.time())
+        except Exception as exc:  # a thread has nobody to raise to: the console shows the reason
+            log.exception("index update failed")
+            self.progress = Progress("failed", f"{exc}; the live index is unchanged", time.time())
+        finally:
+            self._lock.release()
+
+    def _add(self, plan: AddPlan) -> str:
+        if plan.target.exists():  # written since the check (e.g. by the CLI): never overwrite a document
+            raise UpdateFailed(f"{plan.target.name} appeared in the data folder meanwhile; check the file again")
+        undo = apply_add(plan, self.settings.data_dir)
+        try:
+            index = rebuild(self.settings, self.holder.current.index.embedder, reuse_embedder=True)
+        except Exception as exc:
+            undo()  # `current` was never switched; the data folder is as it was
+            raise UpdateFailed(
+                f"the index build failed ({exc}); {plan.source.name} was not added, the live index is unchanged"
+            ) from exc
+        try:
+            self._go_live(index)
+        except Exception as exc:
+            self._switch_back()
+            undo()
+            raise UpdateFailed(
+                f"the new index was built but could not be loaded ({exc}); {plan.source.name} was not added,"
+                " the live index is unchanged"
+            ) from exc
+        superseded = f"; {plan.supersedes} is now marked superseded" if plan.supersedes else ""
+        return f"{live_line(index)} · added {plan.document.doc_id}{superseded}"
+
+    def _switch_back(self) -> None:
+        """Point `current` back at the build that is answering, so the next start does not load a broken one."""
+        try:
+            rollback(self.settings.index_dir)
+        except Exception:
+            log.exception("could not switch the index on disk back; run: python -m index rollback")
+
+    def _reload(self) -> str:
+        old = self.holder.current
+        # The loaded model is reused: loading it again would double the memory for nothing.
+        embedder = old.index.embedder or load_embedder(self.settings)[0]
+        try:
+            index = load_index(self.settings.index_dir, embedder)
+            self._go_live(index)
+        except Exception as exc:
+            raise UpdateFailed(f"the index on disk could not be loaded ({exc}); the live index is unchanged") from exc
+        return live_line(index)
+
+    def _go_live(self, index: ClauseIndex) -> None:
+        old = self.holder.current
+        glossary = Glossary.load(self.settings.data_dir / GLOSSARY_FILE)
+        bot = PolicyBot(self.settings, index, glossary, getattr(old, "status_notes", ()))
+        bot.hits_for(SMOKE_QUERY)  # a bot that cannot search must not replace one that can
+        self.holder.swap(bot)
+        log.info("now answering from %s", index.folder)
+
+
+def live_line(index: ClauseIndex) -> str:
+    """'N clauses, M documents (build folder)': what now answers (the console shows it after "Live:")."""
+    clauses = len({c.clause_id for c in index.clauses})
+    return f"{clauses} clauses, {len(index.documents)} documents ({index.folder.name})"
