@@ -29,11 +29,16 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: list[str], tokenizer: Tokenizer) -> LexicalIndex:
-        corpus_tokens = [tokens or ["\u2205"] for tokens in tokenizer.tokens_many(texts)]
+        return cls.from_tokens(tokenizer.tokens_many(texts), tokenizer)
+
+    @classmethod
+    def from_tokens(cls, tokens: list[list[str]], tokenizer: Tokenizer) -> LexicalIndex:
+        """The index of texts already tokenised by `tokenizer`."""
+        corpus_tokens = [t or ["\u2205"] for t in tokens]
         model = bm25s.BM25(k1=1.2, b=0.75)
         model.index(corpus_tokens, show_progress=False)
         doc_freq = Counter(token for tokens in corpus_tokens for token in set(tokens))
-        return cls(tokenizer, model, dict(doc_freq), len(texts))
+        return cls(tokenizer, model, dict(doc_freq), len(corpus_tokens))
 
     def idf(self, token: str) -> float:
         df = self.doc_freq.get(token, 0)

@@ -119,10 +119,13 @@ def build_index(
     known = {c.clause_id for c in corpus.clauses}
     translations = {cid: s for cid, s in (translations or {}).items() if cid in known}
     infos = {d.doc_id: d.info for d in corpus.documents}
-    lexical = LexicalIndex.build([lexical_text(c, infos.get(c.doc_id)) for c in clauses], Tokenizer(words))
+    chinese = Tokenizer(words)
+    # Big builds tokenise the Chinese in worker processes; the English is done here meanwhile.
+    chinese_tokens = chinese.tokens_many_later([lexical_text(c, infos.get(c.doc_id)) for c in clauses])
     english = None
     if translations:
         english = LexicalIndex.build([english_text(c, infos.get(c.doc_id), translations) for c in clauses], Tokenizer())
+    lexical = LexicalIndex.from_tokens(chinese_tokens(), chinese)
     dense = None
     if embedder is not None:
         dense = DenseIndex.build(embedder.embed([dense_text(c) for c in clauses]), hnsw_threshold)

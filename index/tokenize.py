@@ -10,22 +10,25 @@ import subprocess
 import sys
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from subprocess import PIPE
 
 import jieba
-import jieba.posseg
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 jieba.setLogLevel(logging.WARNING)
 log = logging.getLogger(__name__)
 
-# An index build tokenises in worker processes from this many texts on: each worker costs about 1.5 s to start
-# (imports, jieba's dictionary), which a build of a few thousand clauses (~0.4 ms each) does not pay back.
-PARALLEL_MIN_TEXTS = 4000
+# An index build tokenises in worker processes when one process would take longer than this: each worker costs
+# about 1.5 s to start (imports, jieba's dictionary). Speeds measured here: jieba ~380k Chinese characters a
+# second, the English stemmer ~2M characters a second.
+PARALLEL_MIN_SECONDS = 3.0
+CHINESE_CHARS_PER_S = 380_000
+OTHER_CHARS_PER_S = 2_000_000
+_HANZI = re.compile(r"[\u3400-\u9fff]")
 MAX_WORKERS = 4
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,7 +71,7 @@ class Tokenizer:
         self._lock = threading.Lock()
         self.user_words = tuple(sorted({w.strip() for w in user_words if 2 <= len(w.strip()) <= 20}))
         self._initialised = False
-        self._tagger: jieba.posseg.POSTokenizer | None = None
+        self._tagger = None  # jieba.posseg.POSTokenizer, made on first use (its import loads HMM tables: ~0.25 s)
         self._general_counts: dict[str, int] = {}  # jieba's own counts of the domain words, before we boost them
 
     def _ensure_initialised(self) -> None:
@@ -88,19 +91,34 @@ class Tokenizer:
 
     def tokens_many(self, texts: Sequence[str]) -> list[list[str]]:
         """tokens() of every text (an index build): on all cores when there are enough texts to pay for it."""
+        return self.tokens_many_later(texts)()
+
+    def tokens_many_later(self, texts: Sequence[str]) -> Callable[[], list[list[str]]]:
+        """Start tokens_many(); the function returned waits for the tokens, so the caller can work meanwhile."""
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
-        if workers < 2 or len(texts) < PARALLEL_MIN_TEXTS:
-            return _tokens_by_line(self, texts)
+        if workers < 2 or _serial_seconds(texts) < PARALLEL_MIN_SECONDS:
+            return lambda: _tokens_by_line(self, texts)
         try:
-            return _tokens_in_workers(self.user_words, texts, workers)
+            collect = _start_workers(self.user_words, texts, workers)
         except OSError as err:  # no process may be started here: one core is still right
             log.warning("tokenising in one process (worker processes failed: %s)", err)
-            return _tokens_by_line(self, texts)
+            return lambda: _tokens_by_line(self, texts)
+
+        def tokens() -> list[list[str]]:
+            try:
+                return collect()
+            except OSError as err:
+                log.warning("tokenising in one process (a worker process failed: %s)", err)
+                return _tokens_by_line(self, texts)
+
+        return tokens
 
     def tagged_words(self, text: str) -> list[tuple[str, str]]:
         """(word, part of speech) of a Chinese text: whole dictionary words, no guessed ones."""
         self._ensure_initialised()
         if self._tagger is None:
+            import jieba.posseg
+
             self._tagger = jieba.posseg.POSTokenizer(self._jieba)
         pairs = self._tagger.lcut(normalise_query_text(text), HMM=False)
         return [(p.word.strip(), p.flag) for p in pairs if p.word.strip()]
@@ -147,6 +165,14 @@ class Tokenizer:
         return tuple(out)
 
 
+def _serial_seconds(texts: Sequence[str], sample_every: int = 10) -> float:
+    """About how long one process would take to tokenise the texts (from every tenth text)."""
+    sample = texts[::sample_every]
+    hanzi = sum(len(_HANZI.findall(text)) for text in sample)
+    other = sum(len(text) for text in sample) - hanzi
+    return (hanzi / CHINESE_CHARS_PER_S + other / OTHER_CHARS_PER_S) * len(texts) / max(1, len(sample))
+
+
 def _tokens_by_line(tokenizer: Tokenizer, texts: Sequence[str]) -> list[list[str]]:
     """Tokens line by line (no token spans a line), each distinct line once: a clause repeats its document's
     title and headings on lines of their own."""
@@ -162,25 +188,41 @@ def _tokens_by_line(tokenizer: Tokenizer, texts: Sequence[str]) -> list[list[str
     return out
 
 
-def _tokens_in_workers(user_words: tuple[str, ...], texts: Sequence[str], workers: int) -> list[list[str]]:
-    """Each worker a fresh `python -m index.tokenize_worker`: no fork of a server's threads, no re-run of __main__."""
+def _start_workers(user_words: tuple[str, ...], texts: Sequence[str], workers: int) -> Callable[[], list[list[str]]]:
+    """Each worker a fresh `python -m index.tokenize_worker`: no fork of a server's threads, no re-run of __main__.
+
+    A thread feeds the workers their texts, so the caller goes on at once; the function returned collects.
+    """
     share = -(-len(texts) // workers)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_ROOT), os.environ.get("PYTHONPATH", "")])}
     command = [sys.executable, "-m", "index.tokenize_worker"]
     procs = [subprocess.Popen(command, stdin=PIPE, stdout=PIPE, env=env, cwd=_ROOT) for _ in range(workers)]
-    try:
+
+    def feed() -> None:
         for number, proc in enumerate(procs):  # a worker reads all it is given before it answers: no deadlock
-            pickle.dump((user_words, list(texts[number * share : (number + 1) * share])), proc.stdin)
-            proc.stdin.close()
-        out = [tokens for proc in procs for tokens in pickle.load(proc.stdout)]
-        if any(proc.wait() for proc in procs) or len(out) != len(texts):
-            raise OSError("a tokeniser worker failed")
-        return out
-    except (pickle.UnpicklingError, EOFError, BrokenPipeError) as err:
-        raise OSError(f"a tokeniser worker failed: {err}") from err
-    finally:
-        for proc in procs:
-            proc.kill() if proc.poll() is None else None
+            try:
+                pickle.dump((user_words, list(texts[number * share : (number + 1) * share])), proc.stdin)
+                proc.stdin.close()
+            except OSError:  # the worker died; collect() notices
+                pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+
+    def collect() -> list[list[str]]:
+        try:
+            out = [tokens for proc in procs for tokens in pickle.load(proc.stdout)]
+            feeder.join()
+            if any(proc.wait() for proc in procs) or len(out) != len(texts):
+                raise OSError("a tokeniser worker failed")
+            return out
+        except (pickle.UnpicklingError, EOFError) as err:
+            raise OSError(f"a tokeniser worker failed: {err}") from err
+        finally:
+            for proc in procs:
+                proc.kill() if proc.poll() is None else None
+
+    return collect
 
 
 def serve_worker() -> None:

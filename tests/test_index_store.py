@@ -168,11 +168,11 @@ def test_parallel_tokenising_gives_the_serial_tokens(
     texts = [lexical_text(c, infos.get(c.doc_id)) for c in corpus.clauses if c.searchable]
     tokenizer = tokenize.Tokenizer(tokenizer_words(corpus, Glossary.load(data_dir / GLOSSARY_FILE)))
     serial = [tokenizer.tokens(text) for text in texts]
-    monkeypatch.setattr(tokenize, "PARALLEL_MIN_TEXTS", 10)
+    monkeypatch.setattr(tokenize, "PARALLEL_MIN_SECONDS", 0.0)
     monkeypatch.setattr(tokenize.os, "cpu_count", lambda: 2)
     called = []
-    real = tokenize._tokens_in_workers
-    monkeypatch.setattr(tokenize, "_tokens_in_workers", lambda *a: called.append(1) or real(*a))
+    real = tokenize._start_workers
+    monkeypatch.setattr(tokenize, "_start_workers", lambda *a: called.append(1) or real(*a))
     assert tokenizer.tokens_many(texts) == serial and called
     monkeypatch.setattr(tokenize.sys, "executable", "/nonexistent/python")  # workers cannot start: one process
     assert tokenizer.tokens_many(texts) == serial
