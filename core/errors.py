@@ -26,6 +26,10 @@ class IndexMissingError(PolicybotError):
     """No usable index at the configured path."""
 
 
+class IndexBusyError(PolicybotError):
+    """Another process is adding a document, building or rolling back the index right now."""
+
+
 class ModelUnavailableError(PolicybotError):
     """An embedding / reranker model could not be loaded (offline, not cached, broken)."""
 

@@ -3,7 +3,7 @@
 from index.dense import DenseIndex, Embedder, SentenceTransformerEmbedder
 from index.glossary import GLOSSARY_FILE, Glossary, Term
 from index.lexical import LexicalIndex, SubstringCounter, top_k
-from index.store import ClauseIndex, build_index, load_embedder, load_index, open_index, rebuild, rollback
+from index.store import ClauseIndex, build_index, load_embedder, load_index, open_index, rebuild, rollback, update_lock
 from index.tokenize import Tokenizer
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "rebuild",
     "rollback",
     "top_k",
+    "update_lock",
 ]

@@ -16,7 +16,7 @@ from pathlib import Path
 from core.config import Settings, load_settings
 from core.errors import PolicybotError
 from index.glossary import GLOSSARY_FILE, Glossary
-from index.store import load_index, rebuild, rollback
+from index.store import load_index, rebuild, rollback, update_lock
 from index.tokenize import Tokenizer
 from index.translations import (
     REQUIRED_DOCS,
@@ -47,10 +47,12 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("add takes exactly one FILE")
             return add(settings, Path(args.doc_ids[0]), args.yes, args.name, args.folder)
         if args.command == "build":
-            index = rebuild(settings)
+            with update_lock(settings.index_dir):
+                index = rebuild(settings)
             print(f"built {index.folder} with {len(index.clauses)} clauses; retrievers: {', '.join(index.retrievers)}")
         elif args.command == "rollback":
-            print(f"live index is now {rollback(settings.index_dir)}")
+            with update_lock(settings.index_dir):
+                print(f"live index is now {rollback(settings.index_dir)}")
         else:
             index = load_index(settings.index_dir)
             info = {
@@ -88,13 +90,14 @@ def add(
     if not yes and input(f"add {plan.source.name} as {plan.document.info.source_file}? [y/N] ").strip().lower() != "y":
         print("nothing changed")
         return 1
-    undo = apply_add(plan, settings.data_dir)
-    try:
-        index = rebuild(settings)
-    except BaseException:
-        undo()  # the live index was never switched; the data folder is as it was
-        print(f"error: the index build failed; {plan.source.name} was not added, the live index is unchanged")
-        raise
+    with update_lock(settings.index_dir):  # the running app's console may be adding a document too
+        undo = apply_add(plan, settings.data_dir)
+        try:
+            index = rebuild(settings)
+        except BaseException:
+            undo()  # the live index was never switched; the data folder is as it was
+            print(f"error: the index build failed; {plan.source.name} was not added, the live index is unchanged")
+            raise
     if plan.supersedes:
         print(f"{plan.supersedes} is now marked superseded in catalog.yaml")
     print(f"added {plan.document.doc_id}; live index {index.folder} ({len(index.clauses)} clauses)")

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 from core.config import Settings
-from core.errors import IndexMismatchError, IndexMissingError, ModelUnavailableError
+from core.errors import IndexBusyError, IndexMismatchError, IndexMissingError, ModelUnavailableError
 from core.schema import Clause, DocumentInfo
 from index.dense import DenseIndex, Embedder, SentenceTransformerEmbedder, single_query_threads
 from index.glossary import GLOSSARY_FILE, Glossary
@@ -258,6 +261,24 @@ def open_index(
     except (IndexMissingError, IndexMismatchError) as exc:
         log.warning("%s: building the index", exc)
     return build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold, translations)
+
+
+@contextmanager
+def update_lock(index_dir: Path) -> Iterator[None]:
+    """One index update at a time across processes (the CLI and the running app): IndexBusyError otherwise.
+
+    An advisory lock on a file in the index folder; the system releases it when the holder exits or is killed.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".update.lock").open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusyError(f"another index update is running on {index_dir}; try again when it ends") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def rebuild(settings: Settings, embedder: Embedder | None = None, reuse_embedder: bool = False) -> ClauseIndex:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -17,10 +19,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot import PolicyBot
+from core.errors import IndexBusyError
 from index import GLOSSARY_FILE, Glossary, rollback
 from index.__main__ import add as cli_add
 from index.lexical import LexicalIndex
 from tests.browser_support import STAFF_PASSWORD
+from tests.conftest import ROOT
 from tests.test_reliability import NEW_VERSION, live, small_data  # noqa: F401  (fixtures)
 from web import create_app
 from web.upload import BUSY, UNCHANGED, check_upload, confirm_upload, progress_html
@@ -328,3 +332,30 @@ def test_without_a_staff_password_there_is_no_upload(live, tmp_path: Path) -> No
         file = {"files": ("bci-measures.txt", NEW_DOCUMENT.encode())}
         assert client.post("/staff/gradio_api/upload", files=file).status_code in (404, 405, 503)
         assert client.get("/staff/config").status_code == 503
+
+
+def test_an_update_elsewhere_blocks_a_console_add_and_a_cli_add(staff: TestClient, tmp_path: Path) -> None:
+    """The CLI and the app share one lock in the index folder: two updates never race on data/ or `current`."""
+    updater, holder = staff.app.state.updater, staff.app.state.bots
+    settings, first_bot = updater.settings, holder.current
+    before = _snapshot(settings.data_dir)
+    holder_script = (
+        "import sys, time; from pathlib import Path; from index import update_lock\n"
+        "with update_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)\n"
+    )
+    other = subprocess.Popen(
+        [sys.executable, "-c", holder_script, str(settings.index_dir)], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert other.stdout.readline().strip() == "locked"  # another process is updating now
+        _confirm(staff, _write(tmp_path, "bci-measures.txt", NEW_DOCUMENT))
+        progress = updater.wait(WAIT)
+        assert progress.state == "failed" and "another index update is running" in progress.message
+        with pytest.raises(IndexBusyError):
+            cli_add(settings, _write(tmp_path, "bci-2.txt", NEW_DOCUMENT + "\n第六条 另。\n"), yes=True)
+        assert _snapshot(settings.data_dir) == before and holder.current is first_bot
+    finally:
+        other.kill()
+        other.wait()
+    _confirm(staff, tmp_path / "bci-measures.txt")  # the lock is gone with its process
+    assert updater.wait(WAIT).state == "live"

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from bot import PolicyBot
 from core.config import Settings
-from index import GLOSSARY_FILE, ClauseIndex, Glossary, load_embedder, load_index, rebuild, rollback
+from core.errors import IndexBusyError
+from index import GLOSSARY_FILE, ClauseIndex, Glossary, load_embedder, load_index, rebuild, rollback, update_lock
 from ingest.add import AddPlan, apply_add
 from web.holder import BotHolder
 
@@ -91,6 +92,13 @@ class Updater:
             self._lock.release()
 
     def _add(self, plan: AddPlan) -> str:
+        try:
+            with update_lock(self.settings.index_dir):  # a CLI add, build or rollback may be running too
+                return self._add_locked(plan)
+        except IndexBusyError as exc:
+            raise UpdateFailed(f"{exc}; {plan.source.name} was not added, the live index is unchanged") from exc
+
+    def _add_locked(self, plan: AddPlan) -> str:
         if plan.target.exists():  # written since the check (e.g. by the CLI): never overwrite a document
             raise UpdateFailed(f"{plan.target.name} appeared in the data folder meanwhile; check the file again")
         undo = apply_add(plan, self.settings.data_dir)
