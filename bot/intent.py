@@ -44,6 +44,15 @@ class QuantityAsk:
     name: str
     asked: re.Pattern[str]
     stated: re.Pattern[str]
+    # What the figure must be about, by the word asked: a fee is a 费, a rent a 租 (a fine elsewhere is no fee).
+    subjects: tuple[tuple[str, str], ...] = ()
+
+    def subject(self, question: str) -> re.Pattern[str] | None:
+        """The words a sentence stating the figure must contain, for the thing this question asks about."""
+        for asked, words in self.subjects:
+            if re.search(asked, question, re.I):
+                return re.compile(words)
+        return None
 
 
 # Only the sharpest quantity questions: a sum of money, a rate or a number of days must be written in the clause
@@ -57,12 +66,20 @@ QUANTITY_ASKS = (
             re.I,
         ),
         MONEY,
+        (
+            (r"房租|租金|\brents?\b", "租"),
+            (r"学费|tuition", "学费|教育"),
+            (r"收费|费用|\bfees?\b|\bcharges?\b|\bcosts?\b", "费"),
+            (r"\bprices?\b", "价"),
+            (r"\bquotas?\b", "额度|限额"),
+        ),
     ),
     QuantityAsk("a figure", re.compile(r"how much", re.I), FIGURE),  # money, land, floor space...
     QuantityAsk(
         "a rate or share",
         re.compile(r"税率|费率|利率|比例.{0,6}(?:多少|几)|百分之几|百分比|percentage|\bpercent\b|\brates?\b", re.I),
         SHARE,
+        ((r"税|\btax|\bvat\b", "税"), (r"利率|interest", "利率|利息|贴息")),
     ),
     QuantityAsk(  # a one-off grant does not answer "how much a month"
         "a sum per month or year",

@@ -218,3 +218,20 @@ def test_glossary_matches_english_phrases_and_renders_chinese(data_dir: Path) ->
     assert "研发中心" in matched and any("跨国" in zh for zh in matched)
     rendered = dict(glossary.english_for("中关村生命科学园支持脑机接口企业"))
     assert rendered["中关村生命科学园"] == "Zhongguancun Life Science Park"
+
+
+def test_a_figure_the_clauses_never_state_weakens_the_evidence(bot: PolicyBot) -> None:
+    """Asking for a sum, a rate or a number of days that no well-matching clause states is not answered."""
+    from bot.intent import DURATION, quantities_asked
+
+    assert [a.name for a in quantities_asked("审批要几个工作日？")] == ["a number of days"]
+    assert [a.name for a in quantities_asked("What VAT rate applies?")] == ["a rate or share"]
+    assert "a sum per month or year" in [a.name for a in quantities_asked("人才公寓每月补贴多少？")]
+    assert not quantities_asked("外资企业享受国民待遇吗？") and not quantities_asked("Who is in charge of it?")
+    assert DURATION.search("自受理之日起六十个工作日内") and DURATION.search("有效期为5年")
+    # The park overview states sums (亿元) but no rent: the figure must be about the thing asked.
+    rent = bot.ask("生命科学园的人才公寓租金是多少钱一个月？")
+    assert rent.declined and any("a sum of money" in note for note in rent.notes), rent.notes
+    grant = bot.ask("外资研发中心最多能拿多少钱？")  # the measures state 1000万元: answered, not weakened
+    assert not grant.declined and "1000万元" in grant.text
+    assert not any("which no well-matching clause states" in note for note in grant.notes)
