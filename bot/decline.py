@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.intent import QuantityAsk, quantities_asked
+from bot.intent import quantities_asked
 from bot.retrieve import Retrieval
 from core.config import Settings
-from ingest import split_sentences
 
 # A sum, rate or number of days that no well-matching top clause states is probably not in the documents at all.
 MISSING_QUANTITY_FACTOR = 0.4
@@ -46,15 +45,7 @@ def _missing_quantities(retrieval: Retrieval, full_text: Callable[[str], str]) -
         for hit, share in zip(retrieval.hits, shares, strict=False)
         if share >= NEAR_BEST * retrieval.coverage
     ]
-    return [ask.name for ask in asked if not any(_states(ask, retrieval.query.text, text) for text in near)]
-
-
-def _states(ask: QuantityAsk, question: str, clause_text: str) -> bool:
-    """Whether a sentence of the clause gives such a figure (about the thing asked, when the question says)."""
-    subject = ask.subject(question)
-    if subject is None:
-        return bool(ask.stated.search(clause_text))
-    return any(ask.stated.search(s) and subject.search(s) for s in split_sentences(clause_text))
+    return [ask.name for ask in asked if not any(ask.stated_in(retrieval.query.text, text) for text in near)]
 
 
 def threshold_for(lang: str, settings: Settings) -> float:

@@ -47,6 +47,13 @@ class QuantityAsk:
     # What the figure must be about, by the word asked: a fee is a 费, a rent a 租 (a fine elsewhere is no fee).
     subjects: tuple[tuple[str, str], ...] = ()
 
+    def stated_in(self, question: str, clause_text: str) -> bool:
+        """Whether a sentence of the clause gives such a figure (about the thing asked, when the question says)."""
+        subject = self.subject(question)
+        if subject is None:
+            return bool(self.stated.search(clause_text))
+        return any(self.stated.search(s) and subject.search(s) for s in re.split(r"(?<=[。；！？!?])", clause_text))
+
     def subject(self, question: str) -> re.Pattern[str] | None:
         """The words a sentence stating the figure must contain, for the thing this question asks about."""
         for asked, words in self.subjects:
@@ -69,7 +76,7 @@ QUANTITY_ASKS = (
         (
             (r"房租|租金|\brents?\b", "租"),
             (r"学费|tuition", "学费|教育"),
-            (r"收费|费用|\bfees?\b|\bcharges?\b|\bcosts?\b", "费"),
+            (r"收费|费用|[\u4e00-\u9fff]费|\bfees?\b|\bcharges?\b|\bcosts?\b", "费"),  # 注册费, 审评费
             (r"\bprices?\b", "价"),
             (r"\bquotas?\b", "额度|限额"),
         ),

@@ -11,7 +11,7 @@ from wordfreq import zipf_frequency
 
 from bot.documents import DocumentNames
 from bot.fusion import reciprocal_rank_fusion
-from bot.intent import ASKS_METADATA, INTENT_WEIGHT, intent_terms
+from bot.intent import ASKS_METADATA, INTENT_WEIGHT, intent_terms, quantities_asked
 from core.config import Settings
 from core.schema import Clause, Hit
 from index import ClauseIndex, Glossary, SubstringCounter, top_k
@@ -37,7 +37,9 @@ _FUNCTION_TAGS = frozenset("mtrdpucqyefzl")  # numerals, time, pronouns, adverbs
 _INTERROGATIVE = re.compile(r"^(.{1,2})不\1$|[谁啥咋哪吗呢]")
 COVERAGE_HITS = 3  # the evidence: how well the clauses an answer is drawn from cover the question
 QUANTITY_HITS = 5  # where a figure the question asks for is looked for
-NAMED_DOCUMENT_BOOST = 3.0  # "what does the Drug Administration Law say": its clauses first
+NAMED_DOCUMENT_BOOST = 3.0
+FIGURE_BOOST = 1.15  # score factor of a clause stating the kind of figure the question asks for
+FIGURE_RERANK_DEPTH = 10  # "what does the Drug Administration Law say": its clauses first
 BIGRAM_CREDIT = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议) counts for less
 UNKNOWN_ENGLISH = 0.5  # weight (x max IDF) of an English word outside the glossary: it may matter, we cannot check it
 ENGLISH_COMMON_ZIPF, ENGLISH_RARE_ZIPF = 6.0, 3.0  # everyday (like, must) .. rare (payroll, quota) English words
@@ -131,6 +133,7 @@ class Retriever:
             if len(rankings) > 1
             else [(cid, bm25_scores[cid]) for cid in rankings["bm25"]]
         )
+        fused = self._prefer_stated_figures(query.text, fused)
         best_part = self._best_parts(lexical)
         hits = []
         for clause_id, score in fused[:k]:
@@ -141,6 +144,20 @@ class Retriever:
             hits.append(Hit(clause, float(score), "fused" if len(rankings) > 1 else "bm25", ranks))
         shares = tuple(self.clause_coverage(query, hit) for hit in hits[: max(COVERAGE_HITS, QUANTITY_HITS)])
         return Retrieval(query, tuple(hits), max(shares[:COVERAGE_HITS], default=0.0), hit_coverage=shares)
+
+    def _prefer_stated_figures(self, question: str, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """A question asking for a sum, rate or number of days prefers, among the first candidates, the clauses
+        that state such a figure about the thing asked: "how much" is answered by an amount."""
+        asked = quantities_asked(question)
+        if not asked:
+            return fused
+        head, tail = fused[:FIGURE_RERANK_DEPTH], fused[FIGURE_RERANK_DEPTH:]
+
+        def states(cid: str) -> bool:
+            return any(a.stated_in(question, self.index.full_text(cid)) for a in asked)
+
+        head = [(cid, score * FIGURE_BOOST if states(cid) else score) for cid, score in head]
+        return sorted(head, key=lambda item: -item[1]) + tail
 
     def _impute_untranslated(self, english: list[str], chinese: list[str]) -> list[str]:
         """The English ranking cannot see untranslated clauses: give them their Chinese rank there too.

@@ -235,3 +235,14 @@ def test_a_figure_the_clauses_never_state_weakens_the_evidence(bot: PolicyBot) -
     grant = bot.ask("外资研发中心最多能拿多少钱？")  # the measures state 1000万元: answered, not weakened
     assert not grant.declined and "1000万元" in grant.text
     assert not any("which no well-matching clause states" in note for note in grant.notes)
+
+
+def test_a_clause_stating_the_asked_figure_is_preferred(bot: PolicyBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'How long' is answered by a clause that gives a duration (25周), not by one that only talks about trials."""
+    import bot.retrieve as retrieve
+
+    question = "How long should starting a clinical trial at a Beijing hospital take?"
+    first = bot.retriever.retrieve(question, "en").hits[0].clause.clause_id
+    assert first == "bj-pharma-plan#二.(二).6" and "25周" in bot.index.full_text(first)
+    monkeypatch.setattr(retrieve, "FIGURE_BOOST", 1.0)  # without the preference a clause with no figure wins
+    assert bot.retriever.retrieve(question, "en").hits[0].clause.clause_id != first
