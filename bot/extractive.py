@@ -13,6 +13,8 @@ from index.glossary import english_key
 from ingest import split_sentences
 
 # "（市科委、昌平区政府）": the bodies responsible for an item; not "（此件主动公开）".
+# "昌平和北京的目标分别是…", "compared with the Law itself", "which came into force first: X or Y".
+COMPARES = re.compile(r"分别|相比|比较|对比|区别|compare|comparison|versus|\bvs\b|differ|which .{0,60}\bfirst\b", re.I)
 _RESPONSIBLE = re.compile(
     r"^[（(](?:责任单位[:：])?(?=[^（）()]*(?:委|局|厅|部|办|政府|院|会|中心|署))[^（）()]{2,120}[）)]$"
 )
@@ -58,6 +60,8 @@ def choose_sentences(
     best = max(s[0] for s in scored)
     ranked = sorted(scored, key=lambda s: -s[0])
     chosen = [s for s in ranked if s[0] >= max(0.55 * best, 0.05)][:MAX_SENTENCES] or ranked[:1]
+    if COMPARES.search(query.text):
+        chosen = _both_sides(chosen, ranked, {c.clause_id: c.doc_id for c in clauses})
     chosen = _complete_sentences(chosen, scored)
     clause_order: list[str] = []
     for s in chosen:  # best sentence first: the clause that answers best is cited first
@@ -67,6 +71,15 @@ def choose_sentences(
     grouped = tuple(tuple(s[4] for s in group) for group in per_clause)
     positions = tuple(tuple(s[2] for s in group) for group in per_clause)
     return Extract(tuple(clause_order), grouped, positions)
+
+
+def _both_sides(chosen: list, ranked: list, doc_of: dict[str, str]) -> list:
+    """A comparison is answered from two documents: the best sentence of another one joins a one-sided answer."""
+    documents = {doc_of[s[3]] for s in chosen}
+    other = next((s for s in ranked if doc_of[s[3]] not in documents and s[0] > 0), None)
+    if len(documents) > 1 or other is None:
+        return chosen
+    return [*chosen[: MAX_SENTENCES - 1], other]
 
 
 def _complete_sentences(chosen: list, scored: list) -> list:

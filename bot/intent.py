@@ -116,14 +116,17 @@ def quantities_asked(question: str) -> list[QuantityAsk]:
 # Questions about a document itself (its number, issuer, dates, validity, status) rather than its content.
 ASKS_METADATA = re.compile(
     r"文号|发文|印发|谁发|哪个部门发|哪个单位发|发布|施行|生效|有效期|到期|废止|还有效|还管用|还适用|征求意见|正式|"
-    r"document number|issued|issuer|publish|effective|come into force|came into force|in force|take effect|"
+    r"document number|issued|issuer|publish|effective|come into force|came into force|in force|t(?:ake|akes|ook|aken) effect|"
     r"valid|expire|repeal|draft|status|adopted|superseded",
     re.I,
 )
 # What a question asks for, said the way the documents say it: searched beside the question's own words.
 INTENT_TERMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
-        re.compile(r"施行|生效|什么时候开始|何时起|哪天起|effective|come into force|came into force|take effect", re.I),
+        re.compile(
+            r"施行|生效|什么时候开始|何时起|哪天起|effective|come into force|came into force|t(?:ake|akes|ook|aken) effect",
+            re.I,
+        ),
         "施行 起施行",
     ),
     (

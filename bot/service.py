@@ -18,7 +18,7 @@ from bot.prompts import clause_sources
 from bot.render import citation_heading, document_facts, document_name, label_en, status_warning, with_chinese_amounts
 from bot.retrieve import Retrieval, Retriever
 from core.config import Settings
-from core.schema import Answer, Citation, Clause, Hit
+from core.schema import Answer, Citation, Clause, DocumentInfo, Hit
 from index import ClauseIndex, Glossary, load_embedder, open_index
 from index.glossary import GLOSSARY_FILE
 from index.tokenize import Tokenizer
@@ -210,11 +210,18 @@ class PolicyBot:
         citations = self._citations(draft.clause_ids, [hit.clause for hit in retrieval.hits], lang)
         return self._finish(question, lang, draft.text, citations, notes)
 
+    def _fact_docs(self, question: str, citations: tuple[Citation, ...]) -> list[DocumentInfo]:
+        """The documents the question names (X or Y: which came into force first?), then the cited ones."""
+        named = self.retriever.document_names.find(question)[0]
+        ids = [d for d in self.index.documents if d in named] + [c.doc.doc_id for c in citations]
+        return [self.index.documents[d] for d in dict.fromkeys(ids) if d in self.index.documents][:MAX_FACT_DOCS]
+
     def _finish(self, question: str, lang: str, text: str, citations: tuple[Citation, ...], notes: list[str]) -> Answer:
-        if ASKS_METADATA.search(question):  # "who issued it, what number": the catalogue answers directly
-            docs = {c.doc.doc_id: c for c in citations}.values()
-            text += "".join(f"\n{document_facts(c.doc, c.status, lang)}" for c in list(docs)[:MAX_FACT_DOCS])
         today = self.settings.today_date()
+        if ASKS_METADATA.search(question):  # "who issued it, what number": the catalogue answers directly
+            text += "".join(
+                f"\n{document_facts(doc, doc.status_on(today), lang)}" for doc in self._fact_docs(question, citations)
+            )
         warnings = tuple(dict.fromkeys(w for c in citations if (w := status_warning(c.doc, c.status, lang, today))))
         return Answer(
             question,

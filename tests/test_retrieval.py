@@ -246,3 +246,13 @@ def test_a_clause_stating_the_asked_figure_is_preferred(bot: PolicyBot, monkeypa
     assert first == "bj-pharma-plan#二.(二).6" and "25周" in bot.index.full_text(first)
     monkeypatch.setattr(retrieve, "FIGURE_BOOST", 1.0)  # without the preference a clause with no figure wins
     assert bot.retriever.retrieve(question, "en").hits[0].clause.clause_id != first
+
+
+def test_a_comparison_is_answered_from_both_documents(bot: PolicyBot) -> None:
+    """'X or Y, which took effect first?': facts of both named documents; a one-sided extract gets the other side."""
+    answer = bot.ask(
+        "Which took effect earlier, the Foreign Investment Law or the Beijing foreign investment regulation?"
+    )
+    assert "in force from 1 January 2020" in answer.text and "in force from 1 July 2024" in answer.text
+    answer = bot.ask("新获批上市的创新药，昌平的计划和北京市的计划分别定了多少个？")
+    assert len({c.doc.doc_id for c in answer.citations}) == 2 and "3—5个" in answer.text, answer.text
