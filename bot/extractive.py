@@ -12,9 +12,9 @@ from core.schema import Clause
 from index.glossary import english_key
 from ingest import split_sentences
 
-# "（市科委、昌平区政府）": the bodies responsible for an item; not "（此件主动公开）".
 # "昌平和北京的目标分别是…", "compared with the Law itself", "which came into force first: X or Y".
 COMPARES = re.compile(r"分别|相比|比较|对比|区别|compare|comparison|versus|\bvs\b|differ|which .{0,60}\bfirst\b", re.I)
+# "（市科委、昌平区政府）": the bodies responsible for an item; not "（此件主动公开）".
 _RESPONSIBLE = re.compile(
     r"^[（(](?:责任单位[:：])?(?=[^（）()]*(?:委|局|厅|部|办|政府|院|会|中心|署))[^（）()]{2,120}[）)]$"
 )

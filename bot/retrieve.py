@@ -37,9 +37,9 @@ _FUNCTION_TAGS = frozenset("mtrdpucqyefzl")  # numerals, time, pronouns, adverbs
 _INTERROGATIVE = re.compile(r"^(.{1,2})不\1$|[谁啥咋哪吗呢]")
 COVERAGE_HITS = 3  # the evidence: how well the clauses an answer is drawn from cover the question
 QUANTITY_HITS = 5  # where a figure the question asks for is looked for
-NAMED_DOCUMENT_BOOST = 3.0
+NAMED_DOCUMENT_BOOST = 3.0  # "what does the Drug Administration Law say": its clauses first
 FIGURE_BOOST = 1.15  # score factor of a clause stating the kind of figure the question asks for
-FIGURE_RERANK_DEPTH = 10  # "what does the Drug Administration Law say": its clauses first
+FIGURE_RERANK_DEPTH = 10  # ... among this many first candidates
 BIGRAM_CREDIT = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议) counts for less
 UNKNOWN_ENGLISH = 0.5  # weight (x max IDF) of an English word outside the glossary: it may matter, we cannot check it
 ENGLISH_COMMON_ZIPF, ENGLISH_RARE_ZIPF = 6.0, 3.0  # everyday (like, must) .. rare (payroll, quota) English words
@@ -179,10 +179,6 @@ class Retriever:
         """A document's notice, preamble and signature answer questions about the document, not its content."""
         asks_metadata = bool(ASKS_METADATA.search(question))
         return self._metadata_prior if asks_metadata else self._content_prior
-
-    def coverage(self, query: Query, hits: list[Hit]) -> float:
-        """The largest share (by weight) of the question's concepts that one retrieved clause contains."""
-        return max((self.clause_coverage(query, hit) for hit in hits), default=0.0)
 
     def clause_coverage(self, query: Query, hit: Hit) -> float:
         """The share (by weight) of the question's concepts that this clause contains."""

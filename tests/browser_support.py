@@ -66,3 +66,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+ANSWER_WAIT_MS = 30_000
+
+
+def ask(page, question: str) -> None:
+    """Type a question into the chat, send it, wait for the finished answer (cards or a decline)."""
+    before = page.locator("#pb-chat [data-testid=bot]").count()
+    page.fill("#pb-question textarea", question)
+    page.click("#pb-send")
+    page.wait_for_function(
+        "n => { const m = document.querySelectorAll('#pb-chat [data-testid=bot]');"
+        " return m.length > n && !m[m.length - 1].querySelector('.pb-streaming'); }",
+        arg=before,
+        timeout=ANSWER_WAIT_MS,
+    )

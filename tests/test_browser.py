@@ -12,7 +12,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, DOCS, STAFF_PASSWORD, free_port, settings_with, shared_bot
+from tests.browser_support import (
+    ANSWER_WAIT_MS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DOCS,
+    STAFF_PASSWORD,
+    ask,
+    free_port,
+    settings_with,
+    shared_bot,
+)
 from web import QueryLog, RunningServer, create_app, start_server
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
@@ -22,7 +32,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*"),  # inside gradio's queue
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk"),
 ]
-WAIT_MS = 30_000
+WAIT_MS = ANSWER_WAIT_MS
 ZH_QUESTION = "外资研发中心有什么资金支持？"
 EN_QUESTION = "Is there funding for a multinational R&D centre?"
 DISLIKE = "#pb-chat button[aria-label='Dislike'], #pb-chat button[aria-label='踩']"  # Gradio localises the label
@@ -64,19 +74,6 @@ def open_page(browser, base_url: str, path: str = "", locale: str = "zh-CN", wid
     page.on("request", lambda r: None if r.url.startswith((base_url, "data:", "blob:")) else page.outside.append(r.url))
     page.goto(base_url + path)
     return page
-
-
-def ask(page, question: str) -> None:
-    """Type a question, send it, wait for the finished answer (cards or a decline)."""
-    before = page.locator("#pb-chat [data-testid=bot]").count()
-    page.fill("#pb-question textarea", question)
-    page.click("#pb-send")
-    page.wait_for_function(
-        "n => { const m = document.querySelectorAll('#pb-chat [data-testid=bot]');"
-        " return m.length > n && !m[m.length - 1].querySelector('.pb-streaming'); }",
-        arg=before,
-        timeout=WAIT_MS,
-    )
 
 
 def wait_text(page, selector: str, text: str) -> None:

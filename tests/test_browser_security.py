@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, free_port, settings_with, shared_bot
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ask, free_port, settings_with, shared_bot
 from web import create_app, start_server
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
@@ -39,15 +39,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 def test_html_and_script_questions_run_no_script(page) -> None:
     for attack in ATTACKS:
-        before = page.locator("#pb-chat [data-testid=bot]").count()
-        page.fill("#pb-question textarea", attack)
-        page.click("#pb-send")
-        page.wait_for_function(
-            "n => { const m = document.querySelectorAll('#pb-chat [data-testid=bot]');"
-            " return m.length > n && !m[m.length - 1].querySelector('.pb-streaming'); }",
-            arg=before,
-            timeout=30_000,
-        )
+        ask(page, attack)
         shown = page.locator("#pb-chat [data-testid=user]").last.inner_text()
         assert attack.split(">")[0].lstrip("<") in shown  # the question is shown as text
     page.wait_for_timeout(500)  # give any injected handler time to fire
