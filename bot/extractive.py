@@ -10,6 +10,7 @@ from bot.intent import AMOUNT, ASKS_AMOUNT, ASKS_COUNT, ASKS_METADATA, ASKS_TIME
 from bot.retrieve import FRAME_KINDS, Concept, Query, Retrieval
 from core.schema import Clause
 from index.glossary import english_key
+from index.tokenize import normalise_query_text
 from ingest import split_sentences
 
 # "昌平和北京的目标分别是…", "compared with the Law itself", "which came into force first: X or Y".
@@ -48,18 +49,20 @@ def choose_sentences(
     """
     query = retrieval.query
     titles = titles or {}
-    scored: list[tuple[float, int, int, str, str]] = []
+    scored: list[tuple[float, int, int, str, str, frozenset[str]]] = []
     for rank, clause in enumerate(clauses[:SENTENCE_CLAUSES]):
         translated = english(clause.clause_id) if english and query.lang == "en" else ()
         for position, sentence in enumerate(split_sentences(full_text(clause.clause_id))):
             extra = _stems(translated[position]) if position < len(translated) else ""
-            score = _sentence_score(sentence, query, clause, extra, titles.get(clause.doc_id, "")) - RANK_PENALTY * rank
-            scored.append((score, rank, position, clause.clause_id, sentence))
+            found = _concepts_found(sentence, query, extra, titles.get(clause.doc_id, ""))
+            score = _sentence_score(sentence, query, clause, found) - RANK_PENALTY * rank
+            scored.append((score, rank, position, clause.clause_id, sentence, found))
     if not scored:
         return Extract((), (), ())
     best = max(s[0] for s in scored)
     ranked = sorted(scored, key=lambda s: -s[0])
     chosen = [s for s in ranked if s[0] >= max(0.55 * best, 0.05)][:MAX_SENTENCES] or ranked[:1]
+    chosen = _cover_the_rest(chosen, ranked, query)
     if COMPARES.search(query.text):
         chosen = _both_sides(chosen, ranked, {c.clause_id: c.doc_id for c in clauses})
     chosen = _complete_sentences(chosen, scored)
@@ -71,6 +74,22 @@ def choose_sentences(
     grouped = tuple(tuple(s[4] for s in group) for group in per_clause)
     positions = tuple(tuple(s[2] for s in group) for group in per_clause)
     return Extract(tuple(clause_order), grouped, positions)
+
+
+def _cover_the_rest(chosen: list, ranked: list, query: Query) -> list:
+    """A question asking for two things (companies and scientists) gets a sentence for the one not yet covered,
+    from the clauses already cited (not a heading, a frame sentence or a list of bodies: score above 0)."""
+    cited = {s[3] for s in chosen}
+    weights = {c.name: c.weight for c in query.concepts}
+    out = list(chosen)
+    for _ in range(MAX_SENTENCES - len(out)):
+        covered = frozenset().union(*(s[5] for s in out))
+        gain = {id(s): sum(weights[n] for n in s[5] - covered) for s in ranked if s[3] in cited and s not in out}
+        best = max((s for s in ranked if gain.get(id(s), 0) > 0), key=lambda s: gain[id(s)], default=None)
+        if best is None or best[0] <= 0:
+            break
+        out.append(best)
+    return out
 
 
 def _both_sides(chosen: list, ranked: list, doc_of: dict[str, str]) -> list:
@@ -107,11 +126,16 @@ def _found(concept: Concept, text: str, english_stems: str) -> bool:
     return bool(english_stems) and _stems(concept.name) in english_stems
 
 
-def _sentence_score(sentence: str, query: Query, clause: Clause, english_stems: str = "", title: str = "") -> float:
+def _concepts_found(sentence: str, query: Query, english_stems: str = "", title: str = "") -> frozenset[str]:
+    """The question's concepts a sentence (or its translation) contains."""
     # A preamble naming the document matches every question about the document: the title is not an answer.
-    text = (sentence.replace(title, " ") if title else sentence).lower() + english_stems
+    text = normalise_query_text(sentence.replace(title, " ") if title else sentence) + english_stems
+    return frozenset(c.name for c in query.concepts if _found(c, text, english_stems))
+
+
+def _sentence_score(sentence: str, query: Query, clause: Clause, found: frozenset[str]) -> float:
     total = sum(c.weight for c in query.concepts) or 1.0
-    score = sum(c.weight for c in query.concepts if _found(c, text, english_stems)) / total
+    score = sum(c.weight for c in query.concepts if c.name in found) / total
     question = query.text
     if clause.kind in FRAME_KINDS and not ASKS_METADATA.search(question):
         score -= FRAME_PENALTY  # preambles and notices frame the content; they rarely answer a content question

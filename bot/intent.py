@@ -28,7 +28,7 @@ _CN_NUMBER = "[一二三四五六七八九十百千两零〇]+"
 DURATION = re.compile(
     rf"(?:\d+|{_CN_NUMBER})\s*(?:个工作日|工作日|日|天|周|个月|月|年)|\d{{4}}年\d{{1,2}}月\d{{1,2}}日"
 )
-COUNT = re.compile(r"\d+[—\-~～]?\d*\s*(?:个|家|项|名|人|所)")
+COUNT = re.compile(r"\d+[—\-~～]?\d*\s*(?:余|多)?\s*(?:个|家|项|名|人|所|位|款|类)")  # 600余家, 3-5个
 MONEY = re.compile(rf"(?:\d[\d.,]*|{_CN_NUMBER})\s*(?:万亿元|亿元|万元|元)")
 FIGURE = re.compile(rf"\d|{_CN_NUMBER}(?:万亿|亿|万|千|百)")
 SHARE = re.compile(rf"\d\s*[%％]|百分之|(?:\d+|{_CN_NUMBER})倍")
@@ -69,7 +69,8 @@ QUANTITY_ASKS = (
         "a sum of money",
         re.compile(
             r"多少钱|房租|租金|学费|收费标准|费用是多少|营收多少|(?:补贴|补助|奖励|资助)标准|"
-            r"\bfees?\b|\brents?\b|tuition|\bcosts?\b|\bprices?\b|\bquotas?\b|(?<!in )\bcharges?\b",
+            r"\bfees?\b|\brents?\b|tuition|\bcosts?\b|\bprices?\b|\bquotas?\b|(?<!in )\bcharges?\b|"
+            r"最低工资|工资标准|minimum (?:monthly |hourly )?wages?",
             re.I,
         ),
         MONEY,
@@ -79,6 +80,7 @@ QUANTITY_ASKS = (
             (r"收费|费用|[\u4e00-\u9fff]费|\bfees?\b|\bcharges?\b|\bcosts?\b", "费"),  # 注册费, 审评费
             (r"\bprices?\b", "价"),
             (r"\bquotas?\b", "额度|限额"),
+            (r"工资|\bwages?\b", "工资"),
         ),
     ),
     QuantityAsk("a figure", re.compile(r"how much", re.I), FIGURE),  # money, land, floor space...
@@ -105,6 +107,11 @@ QUANTITY_ASKS = (
             re.I,
         ),
         DURATION,
+    ),
+    QuantityAsk(
+        "a distance",
+        re.compile(r"多少公里|多远|距离多少|how far|how many (?:kilomet|km|met|miles)", re.I),
+        re.compile(r"\d\s*(?:公里|千米|米|km)|[一二三四五六七八九十百千两]+(?:公里|千米)", re.I),
     ),
 )
 

@@ -38,8 +38,11 @@ _INTERROGATIVE = re.compile(r"^(.{1,2})不\1$|[谁啥咋哪吗呢]")
 COVERAGE_HITS = 3  # the evidence: how well the clauses an answer is drawn from cover the question
 QUANTITY_HITS = 5  # where a figure the question asks for is looked for
 NAMED_DOCUMENT_BOOST = 3.0  # "what does the Drug Administration Law say": its clauses first
-FIGURE_BOOST = 1.15  # score factor of a clause stating the kind of figure the question asks for
+FIGURE_BOOST = 1.3  # score factor of a clause stating the kind of figure the question asks for
 FIGURE_RERANK_DEPTH = 10  # ... among this many first candidates
+TRANSLATION_CREDIT = 0.3  # a word found only in the unofficial translation (a paraphrase) is weaker evidence
+COVERAGE_RERANK, COVERAGE_RERANK_DEPTH = 0.5, 20
+EVERYDAY_ZIPF = 5.5  # a single English word this common (take, help, give) has many senses
 BIGRAM_CREDIT = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议) counts for less
 UNKNOWN_ENGLISH = 0.5  # weight (x max IDF) of an English word outside the glossary: it may matter, we cannot check it
 ENGLISH_COMMON_ZIPF, ENGLISH_RARE_ZIPF = 6.0, 3.0  # everyday (like, must) .. rare (payroll, quota) English words
@@ -52,6 +55,7 @@ class Concept:
     name: str
     weight: float
     alternatives: tuple[str, ...]
+    english: str = ""  # English questions: the stemmed words, looked for in a clause's translation
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class Retriever:
         self._content_prior = np.array([FRAME_WEIGHT_CONTENT if f else 1.0 for f in frame], dtype=np.float32)
         self._metadata_prior = np.array([FRAME_WEIGHT_METADATA if f else 1.0 for f in frame], dtype=np.float32)
         self._df_cache: dict[str, int] = {}
+        self._english_cache: dict[str, str] = {}
         # Counting by scanning every clause cost ~20 ms per new word at 100k clauses (bench/results.json).
         self._substrings = SubstringCounter(self._haystack.values())
         self.document_names = DocumentNames(index.documents, glossary)
@@ -133,7 +138,8 @@ class Retriever:
             if len(rankings) > 1
             else [(cid, bm25_scores[cid]) for cid in rankings["bm25"]]
         )
-        fused = self._prefer_stated_figures(query.text, fused)
+        fused = self._prefer_covering(query, fused)
+        fused = self._prefer_stated_figures(query.text, fused)  # last: "how long" is answered by a duration
         best_part = self._best_parts(lexical)
         hits = []
         for clause_id, score in fused[:k]:
@@ -157,6 +163,11 @@ class Retriever:
             return any(a.stated_in(question, self.index.full_text(cid)) for a in asked)
 
         head = [(cid, score * FIGURE_BOOST if states(cid) else score) for cid, score in head]
+        return sorted(head, key=lambda item: -item[1]) + tail
+
+    def _prefer_covering(self, query: Query, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        head, tail = fused[:COVERAGE_RERANK_DEPTH], fused[COVERAGE_RERANK_DEPTH:]
+        head = [(cid, score * (1 + COVERAGE_RERANK * self.coverage_of(query, cid))) for cid, score in head]
         return sorted(head, key=lambda item: -item[1]) + tail
 
     def _impute_untranslated(self, english: list[str], chinese: list[str]) -> list[str]:
@@ -185,8 +196,26 @@ class Retriever:
         total = sum(c.weight for c in query.concepts)
         if total <= 0:
             return 0.0
-        text = self._clause_haystack(hit.clause.clause_id)
-        return sum(c.weight * concept_match(c, text) for c in query.concepts) / total
+        return self.coverage_of(query, hit.clause.clause_id)
+
+    def coverage_of(self, query: Query, clause_id: str) -> float:
+        total = sum(c.weight for c in query.concepts)
+        if total <= 0:
+            return 0.0
+        text = self._clause_haystack(clause_id)
+        english = self._english_stems(clause_id) if query.lang == "en" else ""
+        return sum(c.weight * concept_match(c, text, english) for c in query.concepts) / total
+
+    def _english_stems(self, clause_id: str) -> str:
+        """The stemmed words of a clause's English translation (and its document's English title), padded."""
+        if clause_id not in self._english_cache:
+            if len(self._english_cache) > 50_000:
+                self._english_cache.clear()
+            sentences = self.index.translations.get(clause_id, ())
+            doc = self.index.documents.get(clause_id.split("#")[0])
+            title = doc.title_en if doc and sentences else ""
+            self._english_cache[clause_id] = f" {' '.join(english_key(title + ' ' + ' '.join(sentences)))} "
+        return self._english_cache[clause_id]
 
     def _clause_haystack(self, clause_id: str) -> str:
         return self._haystack.get(clause_id, "")
@@ -198,10 +227,19 @@ class Retriever:
         return best
 
 
-def concept_match(concept: Concept, text: str) -> float:
-    """1 when an alternative occurs; for longer Chinese words, the share of their character pairs that do."""
+def _concept(name: str, weight: float, alternatives: tuple[str, ...], stems: tuple[str, ...] = ()) -> Concept:
+    """Alternatives are written the way clause haystacks are (half-width, lower case): 'AI' must find 'ai'."""
+    english = f" {' '.join(stems)} " if stems else ""
+    return Concept(name, weight, tuple(dict.fromkeys(normalise_query_text(a) for a in alternatives)), english)
+
+
+def concept_match(concept: Concept, text: str, english_stems: str = "") -> float:
+    """1 when an alternative occurs (or the concept's stems in the clause's translation); for longer Chinese
+    words, the share of their character pairs that do."""
     if any(alt in text for alt in concept.alternatives):
         return 1.0
+    if concept.english and english_stems and concept.english in english_stems:
+        return TRANSLATION_CREDIT
     word = concept.name
     if len(word) < 3 or not re.fullmatch(r"[\u3400-\u9fff]+", word):
         return 0.0
@@ -231,7 +269,7 @@ def _chinese_query(retriever: Retriever, question: str) -> Query:
         variants = [t for t in terms if word in (t.zh, *t.zh_variants) or word in t.zh]
         alternatives = (word, *(t.zh for t in variants))
         weight = _concept_weight(retriever, word, tag) * _metadata_factor(asks_metadata, word)
-        concepts.append(Concept(word, weight, tuple(dict.fromkeys(alternatives))))
+        concepts.append(_concept(word, weight, alternatives))
     for token in re.findall(r"[A-Za-z]{2,}", question):  # CDMO, CRO, AI inside a Chinese question
         if token.lower() not in STOPWORDS_EN:
             concepts.append(Concept(token, 1.0, (token.lower(),)))
@@ -326,6 +364,21 @@ def _english_specificity(word: str, question: str) -> float:
     return min(1.0, max(0.1, share))
 
 
+def _only_grammar(phrase: str, spelled: dict[str, str]) -> bool:
+    """A glossary match made of stop words ("under", "up to" -> 以下) is the question's grammar, not its topic."""
+    return all(spelled.get(stem, stem).lower() in STOPWORDS_EN for stem in phrase.split())
+
+
+def _everyday_word(phrase: str, spelled: dict[str, str], question: str) -> float:
+    """A glossary match on one everyday word ("take" -> 征收, "help" -> 支持) may be another sense of it: it
+    weighs by its English specificity. Phrases ("clinical trial") and rarer words keep full weight."""
+    words = phrase.split()
+    word = spelled.get(words[0], words[0])
+    if len(words) > 1 or zipf_frequency(word, "en") < EVERYDAY_ZIPF:
+        return 1.0
+    return _english_specificity(word, question)
+
+
 def _english_query(retriever: Retriever, question: str) -> Query:
     tokenizer = retriever.index.lexical.tokenizer
     groups: list[tuple[tuple[str, ...], float]] = [(tuple(tokenizer.tokens(question)), 1.0)]
@@ -336,18 +389,24 @@ def _english_query(retriever: Retriever, question: str) -> Query:
     matched_words: set[str] = set()
     asks_metadata = bool(ASKS_METADATA.search(question))
     by_phrase: dict[str, list] = {}
+    spelled = {english_key(w)[0]: w for w in re.findall(r"[A-Za-z]+", question) if english_key(w)}
     for phrase, term in retriever.glossary.match_english(question):
         if term not in by_phrase.setdefault(phrase, []):
             by_phrase[phrase].append(term)
     for phrase, terms in by_phrase.items():
         matched_words.update(phrase.split())
-        weight = 1.0 / math.sqrt(len(terms))
+        if _only_grammar(phrase, spelled):
+            continue
+        everyday = _everyday_word(phrase, spelled, question)
+        weight = everyday / math.sqrt(len(terms))
         for term in terms:
             groups.append((tuple(tokenizer.tokens(term.zh)), weight))
             expansions.append(term.zh)
         alternatives = tuple(dict.fromkeys(a for t in terms for a in (t.zh, *t.zh_variants, t.en.lower())))
-        weight = max(_term_weight(retriever, t.zh) for t in terms)
-        concepts.append(Concept(phrase, weight * _metadata_factor(asks_metadata, phrase), alternatives))
+        weight = everyday * max(_term_weight(retriever, t.zh) for t in terms)
+        concepts.append(
+            _concept(phrase, weight * _metadata_factor(asks_metadata, phrase), alternatives, tuple(phrase.split()))
+        )
     for word in re.findall(r"[a-z0-9]+", normalise_query_text(question).replace("r&d", "rnd")):
         if word in STOPWORDS_EN or len(word) < 3 or english_key(word) and english_key(word)[0] in matched_words:
             continue
@@ -355,5 +414,5 @@ def _english_query(retriever: Retriever, question: str) -> Query:
         if _in_english_corpus(retriever, word):  # a word the translations use but we cannot check: by specificity
             weight *= _english_specificity(word, question)
         weight *= _metadata_factor(asks_metadata, word)
-        concepts.append(Concept(word, weight, (word,)))
+        concepts.append(_concept(word, weight, (word,), english_key(word)))
     return Query(question, "en", tuple(groups), tuple(concepts), tuple(dict.fromkeys(expansions)))

@@ -256,3 +256,76 @@ def test_a_comparison_is_answered_from_both_documents(bot: PolicyBot) -> None:
     assert "in force from 1 January 2020" in answer.text and "in force from 1 July 2024" in answer.text
     answer = bot.ask("新获批上市的创新药，昌平的计划和北京市的计划分别定了多少个？")
     assert len({c.doc.doc_id for c in answer.citations}) == 2 and "3—5个" in answer.text, answer.text
+
+
+def test_glossary_alternatives_are_matched_as_clauses_are_written(bot: PolicyBot) -> None:
+    """'AI' and a title with full-width brackets must be found in clause text that is lower-cased and half-width:
+    before this, the clause answering the question below covered 0.18 of it and the bot declined."""
+    question = "How much money can an AI diagnosis showcase project receive under the Changping draft measures?"
+    query = bot.retriever.build_query(question, "en")
+    assert all(alt == alt.lower() and "（" not in alt for c in query.concepts for alt in c.alternatives)
+    answer = bot.ask(question)
+    assert not answer.declined and answer.citations[0].clause.clause_id == "cp-measures-draft#一.(五)"
+    assert "5000万元" in answer.text
+
+
+def test_grammar_words_do_not_expand_through_the_glossary(bot: PolicyBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'under the draft measures' is not 以下 ('or less'); 'take' (征收, a taking) weighs little."""
+    import bot.retrieve as retrieve
+
+    question = "How long does a review take under the Drug Administration Law?"
+    query = bot.retriever.build_query(question, "en")
+    assert "以下" not in query.expansions
+    take = {c.name: c.weight for c in query.concepts}["take"]
+    monkeypatch.setattr(retrieve, "EVERYDAY_ZIPF", 99.0)
+    assert take < 0.2 * {c.name: c.weight for c in bot.retriever.build_query(question, "en").concepts}["take"]
+
+
+def test_words_found_only_in_a_translation_count_for_less(bot: PolicyBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Chinese of FIL Article 22 says 自愿; only its English translation says 'voluntariness': partial credit."""
+    import bot.retrieve as retrieve
+
+    retrieval = bot.retriever.retrieve("Must technology cooperation be based on voluntariness?", "en", k=30)
+    hit = next(h for h in retrieval.hits if h.clause.clause_id == "fil#第二十二条")
+    with_translation = bot.retriever.clause_coverage(retrieval.query, hit)
+    monkeypatch.setattr(retrieve, "TRANSLATION_CREDIT", 0.0)
+    without = bot.retriever.clause_coverage(retrieval.query, hit)
+    assert without < with_translation < 1.0
+
+
+def test_clauses_covering_more_of_the_question_rank_first(bot: PolicyBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.retrieve as retrieve
+
+    question = "Which policy zones does the Life Science Park benefit from?"
+    first = bot.retriever.retrieve(question, "en").hits[0].clause.clause_id
+    assert "自由贸易试验区" in bot.index.full_text(first)
+    monkeypatch.setattr(retrieve, "COVERAGE_RERANK", 0.0)
+    first = bot.retriever.retrieve(question, "en").hits[0].clause.clause_id
+    assert "自由贸易试验区" not in bot.index.full_text(first)
+
+
+def test_a_question_gets_a_sentence_for_what_the_best_one_leaves_out(
+    bot: PolicyBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'help ... pay for AI computing': the clause's second sentence (computing vouchers) answers the 'pay'."""
+    import bot.extractive as extractive
+
+    question = "How does the Changping draft help biotech firms pay for AI computing power?"
+    assert "computing power vouchers" in bot.ask(question).text
+    monkeypatch.setattr(extractive, "_cover_the_rest", lambda chosen, ranked, query: chosen)
+    assert "computing power vouchers" not in bot.ask(question).text
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("How many kilometres is the park from the airport?", ["a distance"]),
+        ("What is the minimum monthly wage in Changping?", ["a sum of money"]),
+        ("Can the authorities restrict remitting foreign staff's wages abroad?", []),
+        ("生命科学园离机场多少公里？", ["a distance"]),
+    ],
+)
+def test_quantity_asks(question: str, asked: list[str]) -> None:
+    from bot.intent import quantities_asked
+
+    assert [a.name for a in quantities_asked(question)][:1] == asked
