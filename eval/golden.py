@@ -66,6 +66,10 @@ def is_right_clause(clause_text: str, question: GoldenQuestion) -> bool:
     return any(squash(e) in text for e in question.evidence)
 
 
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"))
+
+
 def has_fact(answer_text: str, group: tuple[str, ...]) -> bool:
-    text = squash(answer_text).lower()
-    return any(squash(form).lower() in text for form in group)
+    """A form occurs in the answer: whitespace, case and the kind of dash (3–5, 3-5, 3—5) do not matter."""
+    text = squash(answer_text).lower().translate(_DASHES)
+    return any(squash(form).lower().translate(_DASHES) in text for form in group)

@@ -118,3 +118,10 @@ def test_a_broken_golden_file_is_a_clear_error(tmp_path: Path, capsys: pytest.Ca
     golden.write_text('{"id": "x", "lang": "fr"}\n', encoding="utf-8")
     assert eval_main(["run", "--golden", str(golden)]) == 2
     assert "bad.jsonl:1" in capsys.readouterr().err
+
+
+def test_fact_forms_ignore_the_kind_of_dash() -> None:
+    from eval.golden import has_fact
+
+    assert has_fact("新获批上市创新药3–5个", ("3-5",)) and has_fact("Beijing‑Tianjin‑Hebei", ("Beijing-Tianjin-Hebei",))
+    assert not has_fact("3 or 5", ("3-5",))
