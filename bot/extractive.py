@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.intent import AMOUNT, ASKS_AMOUNT, ASKS_COUNT, ASKS_METADATA, ASKS_TIME, ASKS_WHO, COUNT, DURATION
+from bot.intent import AMOUNT, ASKS_AMOUNT, ASKS_COUNT, ASKS_LIST, ASKS_METADATA, ASKS_TIME, ASKS_WHO, COUNT, DURATION
 from bot.retrieve import FRAME_KINDS, Concept, Query, Retrieval
 from core.schema import Clause
 from index.glossary import english_key
@@ -24,7 +24,9 @@ MAX_CLAUSES = 2
 SENTENCE_CLAUSES = 5  # sentences are drawn from this many top clauses (a lower rank costs RANK_PENALTY each)
 COMPLETION_MAX_CHARS = 80
 FRAME_PENALTY = 0.2
-RANK_PENALTY = 0.15  # per place below the top clause: retrieval order still counts
+RANK_PENALTY = 0.15
+MAX_LIST_ITEMS = 8
+SHORT_LEAD_CHARS = 16  # per place below the top clause: retrieval order still counts
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ def choose_sentences(
     """
     query = retrieval.query
     titles = titles or {}
+    if ASKS_LIST.search(query.text) and (items := _list_items(clauses[:SENTENCE_CLAUSES], full_text, query, titles)):
+        return items
     scored: list[tuple[float, int, int, str, str, frozenset[str]]] = []
     for rank, clause in enumerate(clauses[:SENTENCE_CLAUSES]):
         translated = english(clause.clause_id) if english and query.lang == "en" else ()
@@ -74,6 +78,34 @@ def choose_sentences(
     grouped = tuple(tuple(s[4] for s in group) for group in per_clause)
     positions = tuple(tuple(s[2] for s in group) for group in per_clause)
     return Extract(tuple(clause_order), grouped, positions)
+
+
+def _list_items(
+    clauses: list[Clause], full_text: Callable[[str], str], query: Query, titles: dict[str, str]
+) -> Extract | None:
+    """'Which are the three advantage industries?': the numbered items under the heading that names what the
+    question lists (二、（二）3个优势产业), each by its lead sentence."""
+    parents = [_parent(c) for c in clauses]
+    parent = next((p for p in parents if p and parents.count(p) > 1), None)  # the best-ranked shared heading
+    if parent is None:
+        return None
+    items = sorted((c for c, p in zip(clauses, parents, strict=True) if p == parent), key=lambda c: c.start)
+    if not _concepts_found(items[0].headings[-1], query, title=titles.get(items[0].doc_id, "")):
+        return None  # siblings under a heading the question does not name are not the list asked for
+    ids, groups, positions = [], [], []
+    for clause in items[:MAX_LIST_ITEMS]:
+        sentences = split_sentences(full_text(clause.clause_id))
+        lead = 2 if len(sentences) > 1 and len(sentences[0]) <= SHORT_LEAD_CHARS else 1  # "1.体外诊断。" + what it is
+        ids.append(clause.clause_id)
+        groups.append(tuple(sentences[:lead]))
+        positions.append(tuple(range(lead)))
+    return Extract(tuple(ids), tuple(groups), tuple(positions))
+
+
+def _parent(clause: Clause) -> str:
+    """The numbered heading a clause sits under (cp-meddevice-plan#二.(二) for …#二.(二).1), if it has one."""
+    head, dot, _ = clause.clause_id.partition("#")[2].rpartition(".")
+    return f"{clause.doc_id}#{head}" if dot and clause.headings else ""
 
 
 def _cover_the_rest(chosen: list, ranked: list, query: Query) -> list:

@@ -19,6 +19,12 @@ ASKS_WHO = re.compile(
     r"谁|哪个部门|哪些部门|哪个单位|负责|主管|牵头|who|which (?:agency|department|authority|body)|responsible|in charge",
     re.I,
 )
+# "哪几个 / 哪五个 / which are the three ...": the answer is the items of a list.
+ASKS_LIST = re.compile(
+    r"哪几[个项类家]|哪[两三四五六七八九十][个项类家大]|有哪些|都有什么|分别是什么|"
+    r"\b(?:which|what) are the (?:\w+ )?(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b|\blist (?:the|all)\b",
+    re.I,
+)
 ASKS_COUNT = re.compile(r"几个|几家|多少个|多少家|目标|how many|target|number of", re.I)
 
 AMOUNT = re.compile(

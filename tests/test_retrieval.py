@@ -329,3 +329,13 @@ def test_quantity_asks(question: str, asked: list[str]) -> None:
     from bot.intent import quantities_asked
 
     assert [a.name for a in quantities_asked(question)][:1] == asked
+
+
+def test_a_list_question_gets_every_item_under_the_heading_it_names(bot: PolicyBot) -> None:
+    """二、（二）3个优势产业 has three numbered items: all three are cited, each by its lead sentence."""
+    answer = bot.ask("昌平医疗器械计划里的3个优势产业分别是什么？")
+    assert [c.clause.clause_id for c in answer.citations] == [f"cp-meddevice-plan#二.(二).{i}" for i in (1, 2, 3)]
+    assert all(item in answer.text for item in ("体外诊断", "植介入器械", "医美器械"))
+    # "tracks" are 赛道 (not 追溯, traceability); the five are named in one sentence, not as numbered items
+    answer = bot.ask("Which five industry tracks does Changping coordinate under its pharma plan?")
+    assert answer.citations[0].clause.clause_id == "cp-pharma-plan#三" and "synthetic biology" in answer.text
