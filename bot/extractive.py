@@ -24,9 +24,9 @@ MAX_CLAUSES = 2
 SENTENCE_CLAUSES = 5  # sentences are drawn from this many top clauses (a lower rank costs RANK_PENALTY each)
 COMPLETION_MAX_CHARS = 80
 FRAME_PENALTY = 0.2
-RANK_PENALTY = 0.15
+RANK_PENALTY = 0.15  # per place below the top clause: retrieval order still counts
 MAX_LIST_ITEMS = 8
-SHORT_LEAD_CHARS = 16  # per place below the top clause: retrieval order still counts
+SHORT_LEAD_CHARS = 16  # a list item's first sentence this short is only its name ("1.体外诊断。"): add the next
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def _list_items(
     ids, groups, positions = [], [], []
     for clause in items[:MAX_LIST_ITEMS]:
         sentences = split_sentences(full_text(clause.clause_id))
-        lead = 2 if len(sentences) > 1 and len(sentences[0]) <= SHORT_LEAD_CHARS else 1  # "1.体外诊断。" + what it is
+        lead = 2 if len(sentences) > 1 and len(sentences[0]) <= SHORT_LEAD_CHARS else 1
         ids.append(clause.clause_id)
         groups.append(tuple(sentences[:lead]))
         positions.append(tuple(range(lead)))
@@ -155,7 +155,7 @@ def _found(concept: Concept, text: str, english_stems: str) -> bool:
     """An alternative in the sentence, or (English questions) the concept's stems in its translation's stems."""
     if any(a in text for a in concept.alternatives):
         return True
-    return bool(english_stems) and _stems(concept.name) in english_stems
+    return bool(english_stems and concept.english) and concept.english in english_stems
 
 
 def _concepts_found(sentence: str, query: Query, english_stems: str = "", title: str = "") -> frozenset[str]:

@@ -138,7 +138,8 @@ class Retriever:
             if len(rankings) > 1
             else [(cid, bm25_scores[cid]) for cid in rankings["bm25"]]
         )
-        fused = self._prefer_covering(query, fused)
+        coverage = {cid: self.coverage_of(query, cid) for cid, _ in fused[:COVERAGE_RERANK_DEPTH]}
+        fused = self._prefer_covering(coverage, fused)
         fused = self._prefer_stated_figures(query.text, fused)  # last: "how long" is answered by a duration
         best_part = self._best_parts(lexical)
         hits = []
@@ -148,7 +149,8 @@ class Retriever:
             )
             clause = best_part.get(clause_id) or self.index.first_part(clause_id)
             hits.append(Hit(clause, float(score), "fused" if len(rankings) > 1 else "bm25", ranks))
-        shares = tuple(self.clause_coverage(query, hit) for hit in hits[: max(COVERAGE_HITS, QUANTITY_HITS)])
+        first = hits[: max(COVERAGE_HITS, QUANTITY_HITS)]
+        shares = tuple(coverage.get(h.clause.clause_id) or self.clause_coverage(query, h) for h in first)
         return Retrieval(query, tuple(hits), max(shares[:COVERAGE_HITS], default=0.0), hit_coverage=shares)
 
     def _prefer_stated_figures(self, question: str, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -165,9 +167,11 @@ class Retriever:
         head = [(cid, score * FIGURE_BOOST if states(cid) else score) for cid, score in head]
         return sorted(head, key=lambda item: -item[1]) + tail
 
-    def _prefer_covering(self, query: Query, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        head, tail = fused[:COVERAGE_RERANK_DEPTH], fused[COVERAGE_RERANK_DEPTH:]
-        head = [(cid, score * (1 + COVERAGE_RERANK * self.coverage_of(query, cid))) for cid, score in head]
+    @staticmethod
+    def _prefer_covering(coverage: dict[str, float], fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """The first candidates re-scored by how much of the question they contain (`coverage` holds them)."""
+        head, tail = fused[: len(coverage)], fused[len(coverage) :]
+        head = [(cid, score * (1 + COVERAGE_RERANK * coverage[cid])) for cid, score in head]
         return sorted(head, key=lambda item: -item[1]) + tail
 
     def _impute_untranslated(self, english: list[str], chinese: list[str]) -> list[str]:
@@ -193,9 +197,6 @@ class Retriever:
 
     def clause_coverage(self, query: Query, hit: Hit) -> float:
         """The share (by weight) of the question's concepts that this clause contains."""
-        total = sum(c.weight for c in query.concepts)
-        if total <= 0:
-            return 0.0
         return self.coverage_of(query, hit.clause.clause_id)
 
     def coverage_of(self, query: Query, clause_id: str) -> float:

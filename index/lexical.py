@@ -87,7 +87,8 @@ class SubstringCounter:
     checked with `in`. Counts equal those of a full scan.
     """
 
-    _DOC_BITS = 21  # texts per counter < 2**21; Unicode code points < 2**21 too
+    _DOC_BITS = 21  # texts per counter < 2**21
+    _CHAR_BITS = 21  # Unicode code points < 2**21
     _BLOCK = 4096  # texts per block while building: keeps the temporary arrays small
 
     def __init__(self, texts: Iterable[str]) -> None:
@@ -111,7 +112,7 @@ class SubstringCounter:
         codes, counts = np.unique(chars, return_counts=True)  # chars is sorted: this is cheap
         self._chars.update(dict(zip(codes.tolist(), counts.tolist(), strict=True)))
         same = docs[:-1] == docs[1:]  # a pair never spans two texts
-        pairs = (points[:-1][same] << np.uint64(21)) | points[1:][same]
+        pairs = (points[:-1][same] << np.uint64(self._CHAR_BITS)) | points[1:][same]
         return _distinct((pairs << np.uint64(self._DOC_BITS)) | docs[:-1][same])
 
     def _postings(self, code: int) -> np.ndarray:
@@ -123,7 +124,7 @@ class SubstringCounter:
         """Number of texts that contain `word`."""
         if len(word) <= 1:
             return self._chars.get(ord(word), 0) if word else len(self.texts)
-        pairs = {ord(a) << 21 | ord(b) for a, b in zip(word, word[1:], strict=False)}
+        pairs = {ord(a) << self._CHAR_BITS | ord(b) for a, b in zip(word, word[1:], strict=False)}
         lists = sorted((self._postings(code) for code in pairs), key=len)
         candidates = lists[0]
         for other in lists[1:]:
