@@ -1,4 +1,4 @@
-"""python -m bot ask "QUESTION" [--json] [--lang zh|en] | python -m bot ask --batch FILE.jsonl"""
+"""python -m bot ask "QUESTION" [--json] [--lang zh|en] | ask --batch FILE.jsonl | train-answerability [--out FILE]"""
 
 from __future__ import annotations
 
@@ -26,7 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument(
         "--batch", type=Path, metavar="FILE", help="JSON Lines with id and question; writes one answer per line"
     )
+    train = sub.add_parser(
+        "train-answerability", help="train the answer-or-decline model on data/questions + data/training"
+    )
+    train.add_argument("--out", type=Path, help="where to write the model (default: bot/answerability.json)")
     args = parser.parse_args(argv)
+    if args.command == "train-answerability":
+        return _train(args.out)
     if not args.question and not args.batch:
         parser.error("give a question or --batch FILE")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -42,6 +48,18 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(answer_json(answer, bot.index.full_text), ensure_ascii=False, indent=1))
     else:
         print(readable(answer, bot))
+    return 0
+
+
+def _train(out: Path | None) -> int:
+    from bot.answerability import MODEL_FILE
+    from bot.train_answerability import train
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    model = train(load_settings(embed_model="none"), out or MODEL_FILE)
+    print(json.dumps(model.trained_on, ensure_ascii=False, indent=1))
+    print(json.dumps(dict(zip(model.names, model.coef, strict=True)), indent=1))
+    print(f"wrote {out or MODEL_FILE}; thresholds {model.thresholds}")
     return 0
 
 

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from core.schema import Answer, Citation
 
-CONTRACT_KEYS = ("id", "question", "lang", "answer", "declined", "citations", "retrieved", "warnings", "timing_ms")
+CONTRACT_KEYS = (
+    "id",
+    "question",
+    "lang",
+    "answer",
+    "declined",
+    "confidence",
+    "decline_reason",
+    "citations",
+    "retrieved",
+    "warnings",
+    "timing_ms",
+)
 
 
 def citation_json(citation: Citation, full_text: str) -> dict:
@@ -36,6 +48,8 @@ def answer_json(answer: Answer, full_text, question_id: str | None = None) -> di
         "lang": answer.lang,
         "answer": answer.text,
         "declined": answer.declined,
+        "confidence": None if answer.confidence is None else round(answer.confidence, 4),
+        "decline_reason": answer.decline_reason,
         "citations": [citation_json(c, full_text(c.clause.clause_id)) for c in answer.citations],
         "retrieved": [
             {

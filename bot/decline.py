@@ -1,52 +1,71 @@
-"""Whether the retrieved clauses answer the question well enough to answer at all."""
+"""Answer or decline: the answerability model's calibrated probability against its held-out threshold.
+
+The reason a person is given says what was missing: a place outside what policybot covers, a figure no clause
+states, or simply no clause that answers the question.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.intent import quantities_asked
+from bot.answerability import AnswerabilityModel, Assessment
 from bot.retrieve import Retrieval
-from core.config import Settings
 
-# A sum, rate or number of days that no well-matching top clause states is probably not in the documents at all.
-MISSING_QUANTITY_FACTOR = 0.4
-# Clauses matching at least this share of the best clause's coverage count as where the answer would be.
-NEAR_BEST = 0.5
+# Reason codes in the answer contract (`decline_reason`); empty when the bot answers.
+OUT_OF_SCOPE, FIGURE_NOT_STATED, NOT_COVERED = "out_of_scope", "figure_not_stated", "not_covered"
+REASONS = {
+    "zh": {
+        OUT_OF_SCOPE: "policybot 收录的是国家法律法规和北京市、昌平区、中关村及生命科学园的政策，不包括{places}的政策。",
+        FIGURE_NOT_STATED: "现有文件没有写明所问的{figures}。",
+    },
+    "en": {
+        OUT_OF_SCOPE: "policybot covers national laws and the policies of Beijing, Changping, Zhongguancun and the "
+        "Life Science Park, not those of {places}.",
+        FIGURE_NOT_STATED: "The documents do not state the {figures} asked for.",
+    },
+}
+_FIGURE_NAMES_ZH = {
+    "a sum of money": "金额",
+    "a figure": "数额",
+    "a rate or share": "比例或税率",
+    "a sum per month or year": "每月或每年的金额",
+    "a number of days": "期限",
+    "a distance": "距离",
+}
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """How well the best clauses support an answer (0..1) and why."""
+class Decision:
+    declined: bool
+    confidence: float  # calibrated probability that the retrieved clauses answer the question
+    reason: str  # a code from REASONS, empty when answered
+    threshold: float
+    assessment: Assessment
 
-    strength: float
-    reasons: tuple[str, ...]
-
-
-def assess(retrieval: Retrieval, full_text: Callable[[str], str]) -> Evidence:
-    if not retrieval.hits:
-        return Evidence(0.0, ("nothing retrieved",))
-    strength = retrieval.coverage
-    reasons = [f"coverage {retrieval.coverage:.2f}"]
-    missing = _missing_quantities(retrieval, full_text)
-    if missing:
-        strength *= MISSING_QUANTITY_FACTOR
-        reasons.append(f"asks for {' and '.join(missing)}, which no well-matching clause states")
-    return Evidence(strength, tuple(reasons))
-
-
-def _missing_quantities(retrieval: Retrieval, full_text: Callable[[str], str]) -> list[str]:
-    asked = quantities_asked(retrieval.query.text)
-    if not asked:
-        return []
-    shares = retrieval.hit_coverage or (retrieval.coverage,)
-    near = [
-        full_text(hit.clause.clause_id)
-        for hit, share in zip(retrieval.hits, shares, strict=False)
-        if share >= NEAR_BEST * retrieval.coverage
-    ]
-    return [ask.name for ask in asked if not any(ask.stated_in(retrieval.query.text, text) for text in near)]
+    def explain(self, lang: str) -> str:
+        """The plain reason for a decline beyond "no clause answers it", in the asker's language ("" when none)."""
+        if self.reason not in (OUT_OF_SCOPE, FIGURE_NOT_STATED):
+            return ""
+        if self.reason == OUT_OF_SCOPE:
+            places = (
+                "、".join(self.assessment.unknown_places) if lang == "zh" else ", ".join(self.assessment.unknown_places)
+            )
+            return REASONS[lang][OUT_OF_SCOPE].format(places=places)
+        else:
+            names = self.assessment.missing
+            figures = "、".join(_FIGURE_NAMES_ZH.get(n, n) for n in names) if lang == "zh" else " or ".join(names)
+        return REASONS[lang][FIGURE_NOT_STATED].format(figures=figures)
 
 
-def threshold_for(lang: str, settings: Settings) -> float:
-    return settings.decline_threshold_en if lang == "en" else settings.decline_threshold_zh
+def decide(model: AnswerabilityModel, retrieval: Retrieval, full_text: Callable[[str], str]) -> Decision:
+    assessment = model.assess(retrieval, full_text)
+    threshold = model.threshold(retrieval.query.lang)
+    if assessment.probability >= threshold:
+        return Decision(False, assessment.probability, "", threshold, assessment)
+    reason = NOT_COVERED
+    if assessment.unknown_places:
+        reason = OUT_OF_SCOPE
+    elif assessment.missing:
+        reason = FIGURE_NOT_STATED
+    return Decision(True, assessment.probability, reason, threshold, assessment)

@@ -12,11 +12,13 @@ from wordfreq import zipf_frequency
 from bot.documents import DocumentNames
 from bot.fusion import reciprocal_rank_fusion
 from bot.intent import ASKS_METADATA, INTENT_WEIGHT, intent_terms, quantities_asked
+from bot.scope import PLACE_NAMES
 from core.config import Settings
 from core.schema import Clause, Hit
 from index import ClauseIndex, Glossary, SubstringCounter, top_k
 from index.glossary import english_key
 from index.store import lexical_text
+from index.thesaurus import THESAURUS_FILE, Thesaurus
 from index.tokenize import STOPWORDS_EN, STOPWORDS_ZH, normalise_query_text
 
 # Colloquial verbs that carry no topic ("做脑机接口的能拿多少钱" is about 脑机接口 and money).
@@ -41,6 +43,8 @@ NAMED_DOCUMENT_BOOST = 3.0  # "what does the Drug Administration Law say": its c
 FIGURE_BOOST = 1.3  # score factor of a clause stating the kind of figure the question asks for
 FIGURE_RERANK_DEPTH = 10  # ... among this many first candidates
 TRANSLATION_CREDIT = 0.3  # a word found only in the unofficial translation (a paraphrase) is weaker evidence
+AGREEMENT_DEPTH = 5  # a retriever agrees with the first hit when it ranks it this high
+QUESTION_CREDIT = 0.5  # a word found only in the questions people would ask of a clause (人遗, send profits home)
 COVERAGE_RERANK, COVERAGE_RERANK_DEPTH = 0.5, 20
 EVERYDAY_ZIPF = 5.5  # a single English word this common (take, help, give) has many senses
 BIGRAM_CREDIT = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议) counts for less
@@ -68,12 +72,23 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Signals:
+    """What the retrieval says about whether the corpus answers the question (read by the answerability model)."""
+
+    asked_overlap: float = 0.0  # best share (by IDF) of the question's words in one question people ask of a top clause
+    agreement: float = 0.0  # share of the retrievers that rank the first hit in their own top 5
+    absent_share: float = 0.0  # weight share of the question's concepts that the corpus never mentions
+    unknown_places: tuple[str, ...] = ()  # places named that the corpus never mentions (深圳, Shenzhen)
+
+
+@dataclass(frozen=True)
 class Retrieval:
     query: Query
     hits: tuple[Hit, ...]
     coverage: float  # share of the question's concepts found in the best clause, 0..1
     notes: tuple[str, ...] = ()
     hit_coverage: tuple[float, ...] = ()  # the same share for each of the first hits
+    signals: Signals = Signals()
 
 
 class Retriever:
@@ -98,6 +113,17 @@ class Retriever:
         self._substrings = SubstringCounter(self._haystack.values())
         self.document_names = DocumentNames(index.documents, glossary)
         self._clause_docs = np.array([c.doc_id for c in index.clauses])
+        self.thesaurus = Thesaurus.load(settings.data_dir / THESAURUS_FILE)
+        # Row i of the questions index asks about the clause at position _question_clause[i].
+        self._question_clause = np.array(
+            [index.first_position(q.clause_id) for q in index.question_rows], dtype=np.int64
+        )
+        self._asked = _asked_haystacks(index)
+        self._asked_words: dict[str, list[set[str]]] = {}
+        if index.questions is not None:
+            for row in index.question_rows:
+                words = set(index.questions.tokenizer.tokens(row.question))
+                self._asked_words.setdefault(row.clause_id, []).append(words)
 
     def document_frequency(self, word: str) -> int:
         """In how many clauses a word occurs (as a substring: segmentation does not hide it)."""
@@ -129,6 +155,8 @@ class Retriever:
             rankings["bm25_en"] = self._impute_untranslated(
                 _dedupe([self.index.clauses[i] for i, _ in ranked]), rankings["bm25"]
             )
+        if self.index.questions is not None:
+            rankings["questions"] = self._question_ranking(without_names or question, prior)
         if self.index.dense is not None and self.index.embedder is not None:
             vector = self.index.embedder.embed([question], kind="query")[0]
             dense = self.index.dense.search(vector, self.settings.candidates)
@@ -151,7 +179,61 @@ class Retriever:
             hits.append(Hit(clause, float(score), "fused" if len(rankings) > 1 else "bm25", ranks))
         first = hits[: max(COVERAGE_HITS, QUANTITY_HITS)]
         shares = tuple(coverage.get(h.clause.clause_id) or self.clause_coverage(query, h) for h in first)
-        return Retrieval(query, tuple(hits), max(shares[:COVERAGE_HITS], default=0.0), hit_coverage=shares)
+        signals = self._signals(query, without_names or question, hits, rankings)
+        return Retrieval(query, tuple(hits), max(shares[:COVERAGE_HITS], default=0.0), (), shares, signals)
+
+    def _signals(self, query: Query, question: str, hits: list[Hit], rankings: dict[str, list[str]]) -> Signals:
+        if not hits:
+            return Signals(absent_share=1.0)
+        top = hits[0].clause.clause_id
+        agreement = sum(top in ranking[:AGREEMENT_DEPTH] for ranking in rankings.values()) / len(rankings)
+        total = sum(c.weight for c in query.concepts) or 1.0
+        absent = sum(c.weight for c in query.concepts if not self._mentioned(c)) / total
+        overlap = self._asked_overlap(question, [h.clause.clause_id for h in hits[:COVERAGE_HITS]])
+        return Signals(overlap, agreement, absent, self._unknown_places(query))
+
+    def _mentioned(self, concept: Concept) -> bool:
+        """Whether the corpus (its text, translations or the questions people ask of it) mentions a concept."""
+        if any(self.document_frequency(alt) for alt in concept.alternatives if alt):
+            return True
+        english = self.index.english
+        stems = concept.english.split()
+        return bool(stems) and english is not None and all(english.known(stem) for stem in stems)
+
+    def _asked_overlap(self, question: str, clause_ids: list[str]) -> float:
+        """How much of the question (IDF-weighted words) one question people ask of these clauses says too."""
+        questions = self.index.questions
+        if questions is None:
+            return 0.0
+        words = set(questions.tokenizer.tokens(question))
+        total = sum(questions.idf(w) for w in words)
+        if not total:
+            return 0.0
+        best = 0.0
+        for clause_id in clause_ids:
+            for asked in self._asked_words.get(clause_id, ()):
+                best = max(best, sum(questions.idf(w) for w in words & asked) / total)
+        return best
+
+    def _unknown_places(self, query: Query) -> tuple[str, ...]:
+        """Places the question names that no clause mentions: the question is probably about somewhere else."""
+        if query.lang == "en":
+            names = re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z]{3,}\b", query.text)
+            return tuple(n for n in dict.fromkeys(names) if n.lower() in PLACE_NAMES and not self._known_english(n))
+        tagged = self.index.lexical.tokenizer.tagged_words(query.text)
+        return tuple(dict.fromkeys(w for w, tag in tagged if tag == "ns" and not self.document_frequency(w)))
+
+    def _known_english(self, word: str) -> bool:
+        english = self.index.english
+        return english is not None and all(english.known(s) for s in english.tokenizer.tokens(word))
+
+    def _question_ranking(self, question: str, prior: np.ndarray) -> list[str]:
+        """Clauses ranked by their best-matching question (what people would ask of them)."""
+        questions = self.index.questions
+        scores = questions.scores([(questions.tokenizer.tokens(question), 1.0)])
+        per_clause = np.zeros(len(self.index.clauses), dtype=np.float32)
+        np.maximum.at(per_clause, self._question_clause, scores)
+        return _dedupe([self.index.clauses[i] for i, _ in top_k(per_clause * prior, self.settings.candidates)])
 
     def _prefer_stated_figures(self, question: str, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
         """A question asking for a sum, rate or number of days prefers, among the first candidates, the clauses
@@ -205,7 +287,8 @@ class Retriever:
             return 0.0
         text = self._clause_haystack(clause_id)
         english = self._english_stems(clause_id) if query.lang == "en" else ""
-        return sum(c.weight * concept_match(c, text, english) for c in query.concepts) / total
+        asked = self._asked.get(clause_id, "")
+        return sum(c.weight * concept_match(c, text, english, asked) for c in query.concepts) / total
 
     def _english_stems(self, clause_id: str) -> str:
         """The stemmed words of a clause's English translation (and its document's English title), padded."""
@@ -228,19 +311,30 @@ class Retriever:
         return best
 
 
+def _asked_haystacks(index: ClauseIndex) -> dict[str, str]:
+    """clause_id -> its questions as concepts are matched: Chinese normalised, English as padded stems."""
+    parts: dict[str, list[str]] = {}
+    for row in index.question_rows:
+        text = normalise_query_text(row.question) if row.lang == "zh" else " ".join(english_key(row.question))
+        parts.setdefault(row.clause_id, []).append(text)
+    return {cid: f" {' | '.join(texts)} " for cid, texts in parts.items()}
+
+
 def _concept(name: str, weight: float, alternatives: tuple[str, ...], stems: tuple[str, ...] = ()) -> Concept:
     """Alternatives are written the way clause haystacks are (half-width, lower case): 'AI' must find 'ai'."""
     english = f" {' '.join(stems)} " if stems else ""
     return Concept(name, weight, tuple(dict.fromkeys(normalise_query_text(a) for a in alternatives)), english)
 
 
-def concept_match(concept: Concept, text: str, english_stems: str = "") -> float:
-    """1 when an alternative occurs (or the concept's stems in the clause's translation); for longer Chinese
-    words, the share of their character pairs that do."""
+def concept_match(concept: Concept, text: str, english_stems: str = "", asked: str = "") -> float:
+    """1 when an alternative occurs (or the concept's stems in the clause's translation, or in the questions
+    people would ask of it); for longer Chinese words, the share of their character pairs that do."""
     if any(alt in text for alt in concept.alternatives):
         return 1.0
     if concept.english and english_stems and concept.english in english_stems:
         return TRANSLATION_CREDIT
+    if asked and (any(alt in asked for alt in concept.alternatives) or concept.english and concept.english in asked):
+        return QUESTION_CREDIT
     word = concept.name
     if len(word) < 3 or not re.fullmatch(r"[\u3400-\u9fff]+", word):
         return 0.0
@@ -265,10 +359,15 @@ def _chinese_query(retriever: Retriever, question: str) -> Query:
         if term.zh not in question:
             groups.append((tuple(tokenizer.tokens(term.zh)), _EXPANSION_WEIGHT))
             expansions.append(term.zh)
+    people_words = retriever.thesaurus.match_chinese(question)
+    for match in people_words:  # 人遗 also searches 人类遗传资源, at how surely it means that
+        groups.append((tuple(tokenizer.tokens(match.concept.term)), _EXPANSION_WEIGHT * match.concept.weight))
+        expansions.append(match.concept.term)
     asks_metadata = bool(ASKS_METADATA.search(question))
     for word, tag in _content_words(retriever, question):
         variants = [t for t in terms if word in (t.zh, *t.zh_variants) or word in t.zh]
-        alternatives = (word, *(t.zh for t in variants))
+        meant = [m.concept.term for m in people_words if word in m.variant or m.variant in word]
+        alternatives = (word, *(t.zh for t in variants), *meant)
         weight = _concept_weight(retriever, word, tag) * _metadata_factor(asks_metadata, word)
         concepts.append(_concept(word, weight, alternatives))
     for token in re.findall(r"[A-Za-z]{2,}", question):  # CDMO, CRO, AI inside a Chinese question
@@ -394,7 +493,16 @@ def _english_query(retriever: Retriever, question: str) -> Query:
     for phrase, term in retriever.glossary.match_english(question):
         if term not in by_phrase.setdefault(phrase, []):
             by_phrase[phrase].append(term)
+    for match in retriever.thesaurus.match_english(question):  # WFOE, "send profits home": the law's own term
+        matched_words.update(match.variant.split())
+        groups.append((tuple(tokenizer.tokens(match.concept.term)), match.concept.weight))
+        expansions.append(match.concept.term)
+        weight = match.concept.weight * _term_weight(retriever, match.concept.term)
+        alternatives = (match.concept.term, *match.concept.zh_variants)
+        concepts.append(_concept(match.variant, weight, alternatives, tuple(match.variant.split())))
     for phrase, terms in by_phrase.items():
+        if set(phrase.split()) <= matched_words:
+            continue  # the thesaurus already read these words
         matched_words.update(phrase.split())
         if _only_grammar(phrase, spelled):
             continue

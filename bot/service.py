@@ -7,7 +7,8 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
-from bot.decline import Evidence, assess, threshold_for
+from bot.answerability import AnswerabilityModel
+from bot.decline import Decision, decide
 from bot.extractive import Extract, choose_sentences
 from bot.followup import FollowUps
 from bot.grounded import write_answer
@@ -77,6 +78,7 @@ class PolicyBot:
         self.status_notes = status_notes
         self.llm = make_llm(settings)  # None unless POLICYBOT_LLM_BASE_URL and POLICYBOT_LLM_MODEL are set
         self.followups = FollowUps(self.retriever, glossary, self.llm)
+        self.answerability = AnswerabilityModel.load()
         index.lexical.tokenizer.tokens("预热")  # load jieba's dictionary now, not on the first question
 
     @classmethod
@@ -140,12 +142,12 @@ class PolicyBot:
             search_lang = detect_language(question)
         retrieval = self.retriever.retrieve(question, search_lang)
         retrieved_at = time.perf_counter()
-        evidence = assess(retrieval, self.index.full_text)
-        answering = [*notes, f"evidence {evidence.strength:.2f}"]
-        if evidence.strength < threshold_for(search_lang, self.settings):
-            answer = self._decline(question, answer_lang, retrieval, evidence, notes)
+        decision = decide(self.answerability, retrieval, self.index.full_text)
+        answering = [*notes, f"confidence {decision.confidence:.2f}"]
+        if decision.declined:
+            answer = self._decline(question, answer_lang, retrieval, decision, notes)
         elif self.llm is not None and not rewrite.llm_failure:
-            answer = yield from self._generate(question, answer_lang, retrieval, evidence, answering, stream)
+            answer = yield from self._generate(question, answer_lang, retrieval, decision, answering, stream)
         else:  # no LLM, or it has just failed on the rewrite: do not wait for it a second time
             fallback = [f"llm fallback: {rewrite.llm_failure}"] if rewrite.llm_failure else []
             answer = self._extract(question, answer_lang, retrieval, [*answering, *fallback])
@@ -164,24 +166,26 @@ class PolicyBot:
             (*shown, *answer.warnings),
             timing,
             answer.notes,
+            decision.confidence,
+            answer.decline_reason,
         )
 
     def _decline(
-        self, question: str, lang: str, retrieval: Retrieval, evidence: Evidence, notes: list[str], reason: str = ""
+        self, question: str, lang: str, retrieval: Retrieval, decision: Decision, notes: list[str], reason: str = ""
     ) -> Answer:
         texts = TEXTS[lang]
         contact = self.settings.service_contact_en if lang == "en" else self.settings.service_contact_zh
-        lines = [texts.decline.format(contact=contact)]
-        related = [h for h in retrieval.hits[:3] if evidence.strength > 0]
+        why = "" if reason else decision.explain(lang)  # the LLM's "no answer" has no finer reason
+        lines = [f"{why}{' ' if why and lang == 'en' else ''}{texts.decline.format(contact=contact)}"]
+        related = [h for h in retrieval.hits[:3] if decision.confidence > 0]
         if related:
             lines.append(texts.related)
             lines += [f"- {citation_heading(self.index.documents[h.clause.doc_id], h.clause, lang)}" for h in related]
-        reason = reason or (
-            f"evidence {evidence.strength:.2f} < {threshold_for(retrieval.query.lang, self.settings):.2f}"
-            f" ({'; '.join(evidence.reasons)})"
-        )
+        drivers = ", ".join(f"{name} {part:+.2f}" for name, part in decision.assessment.drivers(self.answerability))
+        reason = reason or f"confidence {decision.confidence:.2f} < {decision.threshold:.2f} ({drivers})"
         notes = [*notes, f"declined: {reason}"]
-        return Answer(question, lang, "\n".join(lines), True, notes=tuple(notes))
+        code = decision.reason or "not_covered"
+        return Answer(question, lang, "\n".join(lines), True, notes=tuple(notes), decline_reason=code)
 
     def _extract(self, question: str, lang: str, retrieval: Retrieval, notes: list[str]) -> Answer:
         clauses = [hit.clause for hit in retrieval.hits]
@@ -192,7 +196,7 @@ class PolicyBot:
         return self._finish(question, lang, text, citations, notes)
 
     def _generate(
-        self, question: str, lang: str, retrieval: Retrieval, evidence: Evidence, notes: list[str], stream: bool
+        self, question: str, lang: str, retrieval: Retrieval, decision: Decision, notes: list[str], stream: bool
     ) -> Generator[str, None, Answer]:
         """The LLM's answer from the retrieved clauses, verified; the extractive answer when the LLM fails."""
         assert self.llm is not None
@@ -205,7 +209,7 @@ class PolicyBot:
         notes.append(f"llm: {self.llm.model}")
         if draft.no_answer:
             return self._decline(
-                question, lang, retrieval, evidence, notes, reason="the LLM found no answer in the clauses"
+                question, lang, retrieval, decision, notes, reason="the LLM found no answer in the clauses"
             )
         citations = self._citations(draft.clause_ids, [hit.clause for hit in retrieval.hits], lang)
         return self._finish(question, lang, draft.text, citations, notes)

@@ -137,3 +137,5 @@ class Answer:
     warnings: tuple[str, ...] = ()
     timing_ms: tuple[tuple[str, float], ...] = field(default=())
     notes: tuple[str, ...] = ()  # how the answer was made (e.g. "llm fallback: timeout")
+    confidence: float | None = None  # calibrated probability that the cited clauses answer it (None: nothing searched)
+    decline_reason: str = ""  # out_of_scope | figure_not_stated | not_covered; empty when answered

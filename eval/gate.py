@@ -21,7 +21,7 @@ def baseline_of(summary: dict) -> dict:
 
 
 def regressions(summary: dict, baseline: dict) -> list[str]:
-    """Every metric more than two points worse than its baseline."""
+    """Every metric of one question set more than two points worse than its baseline."""
     now = baseline_of(summary)
     out = []
     for slice_name, metrics in baseline.items():
@@ -36,8 +36,10 @@ def regressions(summary: dict, baseline: dict) -> list[str]:
     return out
 
 
-def write_baseline(summary: dict, path: Path = BASELINE_FILE) -> None:
-    path.write_text(json.dumps(baseline_of(summary), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+def write_baseline(summaries: dict[str, dict], path: Path = BASELINE_FILE) -> None:
+    """The gated scores of every question set (golden, holdout, real), keyed by set name."""
+    payload = {name: baseline_of(summary) for name, summary in summaries.items()}
+    path.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def load_baseline(path: Path = BASELINE_FILE) -> dict:

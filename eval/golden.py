@@ -8,6 +8,13 @@ from pathlib import Path
 
 KINDS = ("fact", "number", "list", "metadata", "compare", "unanswerable")
 GOLDEN_FILE = Path(__file__).with_name("golden.jsonl")
+# The three question sets: real questions people asked in public (the truth), the golden and held-out sets
+# (regression gates). Each is scored and gated separately.
+EVAL_SETS = {
+    "golden": GOLDEN_FILE,
+    "holdout": Path(__file__).with_name("holdout.jsonl"),
+    "real": Path(__file__).with_name("real.jsonl"),
+}
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ def _question(row: dict) -> GoldenQuestion:
         evidence=tuple(row.get("evidence") or ()),
         facts=tuple(tuple(group) for group in row.get("facts") or ()),
         kind=row["kind"],
-        doc_id=row.get("doc_id"),
+        doc_id=row.get("doc_id") or row.get("doc"),  # real questions name it "doc"
     )
 
 

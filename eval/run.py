@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot import PolicyBot, answer_json
 from core.config import Settings
+from eval.calibrate import expected_calibration_error, roc_auc
 from eval.golden import GoldenQuestion
 from eval.metrics import QUALITY_METRICS, RETRIEVAL_K, aggregate, score
 
@@ -41,6 +42,7 @@ def run_golden(bot: PolicyBot, questions: list[GoldenQuestion]) -> list[dict]:
                 ],
                 "answer": payload["answer"],
                 "declined": payload["declined"],
+                "confidence": payload["confidence"],
                 "citations": [
                     {"clause_id": c["clause_id"], "label": c["label"], "doc_id": c["doc_id"], "right": ok}
                     for c, ok in zip(
@@ -60,8 +62,15 @@ def _padded(flags: list[bool], items: list) -> list[bool | None]:
     return [*flags[: len(items)], *[None] * (len(items) - len(flags))]
 
 
+def confidence_pairs(rows: list[dict]) -> list[tuple[float, bool]]:
+    """(confidence, answerable) of every question that was searched."""
+    return [(r["confidence"], r["expected"]["answerable"]) for r in rows if r.get("confidence") is not None]
+
+
 def summarise(rows: list[dict]) -> dict:
+    pairs = confidence_pairs(rows)
     return {
+        "calibration": {"ece": round(expected_calibration_error(pairs), 4), "roc_auc": roc_auc(pairs)},
         "overall": aggregate(rows),
         "by_lang": {
             lang: aggregate(r for r in rows if r["lang"] == lang) for lang in sorted({r["lang"] for r in rows})
@@ -150,3 +159,22 @@ def _chart(summary: dict, path: Path) -> str | None:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path.name
+
+
+SIDE_BY_SIDE = ("hit@1", "hit@5", "mrr@10", "fact_recall", "decline_accuracy", "false_decline_rate")
+_CALIBRATION = ("ece", "roc_auc")
+
+
+def side_by_side(summaries: dict[str, dict]) -> str:
+    """One markdown table: each question set and language in a row, the main metrics in columns."""
+    lines = ["| set | lang | n | " + " | ".join(SIDE_BY_SIDE) + " |", "|---" * (len(SIDE_BY_SIDE) + 3) + "|"]
+    for name, summary in summaries.items():
+        for lang, values in summary["by_lang"].items():
+            cells = ["–" if values.get(m) is None else f"{values[m]:.2f}" for m in SIDE_BY_SIDE]
+            lines.append(f"| {name} | {lang} | {values['questions']} | " + " | ".join(cells) + " |")
+    lines += ["", "| set | " + " | ".join(_CALIBRATION) + " |", "|---" * (len(_CALIBRATION) + 1) + "|"]
+    for name, summary in summaries.items():
+        values = summary.get("calibration", {})
+        cells = ["–" if values.get(m) is None else f"{values[m]:.2f}" for m in _CALIBRATION]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,8 +1,10 @@
-"""python -m index build | info | rollback | add FILE [--yes] | sentences DOC.. | check-translations [DOC..].
+"""python -m index build | info | rollback | add FILE [--yes] | sentences DOC.. | check-translations [DOC..] |
+check-questions [DOC..] | check-thesaurus.
 
 build the index, show what is active, switch back to the previous index, add a document (parse, show its
 clause tree, confirm, copy into data/, rebuild beside the live index and switch), print a document's
-sentences as translation rows to fill in, or check the English translations in data/translations/.
+sentences as translation rows to fill in, check the English translations in data/translations/, the questions
+per clause in data/questions/, or the concept thesaurus data/thesaurus.tsv.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from pathlib import Path
 from core.config import Settings, load_settings
 from core.errors import PolicybotError
 from index.glossary import GLOSSARY_FILE, Glossary
+from index.questions import check_questions
 from index.store import load_index, rebuild, rollback, update_lock
+from index.thesaurus import THESAURUS_FILE, check_thesaurus
 from index.tokenize import Tokenizer
 from index.translations import (
     REQUIRED_DOCS,
@@ -31,7 +35,19 @@ from ingest.add import DEFAULT_FOLDER, apply_add, plan_add, tree_lines
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
-    parser.add_argument("command", choices=["build", "info", "rollback", "add", "sentences", "check-translations"])
+    parser.add_argument(
+        "command",
+        choices=[
+            "build",
+            "info",
+            "rollback",
+            "add",
+            "sentences",
+            "check-translations",
+            "check-questions",
+            "check-thesaurus",
+        ],
+    )
     parser.add_argument("doc_ids", nargs="*", help="documents (sentences / check-translations); the file (add)")
     parser.add_argument("--yes", action="store_true", help="add: do not ask for confirmation")
     parser.add_argument("--name", help="add: file name to store it under (default: the file's own name)")
@@ -42,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in ("sentences", "check-translations"):
             return _translations(args.command, args.doc_ids, settings)
+        if args.command == "check-questions":
+            return _report(check_questions(settings.data_dir, load_corpus(settings.data_dir).clauses, args.doc_ids))
+        if args.command == "check-thesaurus":
+            return _report(check_thesaurus(settings.data_dir / THESAURUS_FILE, load_corpus(settings.data_dir)))
         if args.command == "add":
             if len(args.doc_ids) != 1:
                 parser.error("add takes exactly one FILE")
@@ -102,6 +122,13 @@ def add(
         print(f"{plan.supersedes} is now marked superseded in catalog.yaml")
     print(f"added {plan.document.doc_id}; live index {index.folder} ({len(index.clauses)} clauses)")
     return 0
+
+
+def _report(problems: list[str]) -> int:
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problems")
+    return 1 if problems else 0
 
 
 def _translations(command: str, doc_ids: list[str], settings: Settings) -> int:

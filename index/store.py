@@ -10,7 +10,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -22,12 +22,13 @@ from core.schema import Clause, DocumentInfo
 from index.dense import DenseIndex, Embedder, SentenceTransformerEmbedder, single_query_threads
 from index.glossary import GLOSSARY_FILE, Glossary
 from index.lexical import LexicalIndex
+from index.questions import ClauseQuestion, load_questions
 from index.tokenize import Tokenizer
 from index.translations import load_translations
 from ingest import Corpus, load_corpus
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 2  # 2: English lexical index and translations
+SCHEMA_VERSION = 3  # 2: English lexical index and translations; 3: per-clause questions
 _KEEP_BUILDS = 3
 
 
@@ -45,6 +46,8 @@ class ClauseIndex:
     dense_note: str = ""
     english: LexicalIndex | None = None  # over the unofficial English translations, where they exist
     translations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # clause_id -> English sentences
+    questions: LexicalIndex | None = None  # over the questions people would ask of each clause (data/questions)
+    question_rows: tuple[ClauseQuestion, ...] = ()  # row i of `questions`
 
     def __post_init__(self) -> None:
         self._full: dict[str, str] = {}
@@ -53,6 +56,10 @@ class ClauseIndex:
         self._first: dict[str, int] = {}
         for i, clause in enumerate(self.clauses):
             self._first.setdefault(clause.clause_id, i)
+
+    def first_position(self, clause_id: str) -> int:
+        """Where a clause's first part stands in `clauses`."""
+        return self._first[clause_id]
 
     def first_part(self, clause_id: str) -> Clause:
         return self.clauses[self._first[clause_id]]
@@ -90,11 +97,18 @@ def tokenizer_words(corpus: Corpus, glossary: Glossary) -> list[str]:
     return words
 
 
-def fingerprint(corpus: Corpus, words: list[str], translations: dict[str, tuple[str, ...]] | None = None) -> str:
+def fingerprint(
+    corpus: Corpus,
+    words: list[str],
+    translations: dict[str, tuple[str, ...]] | None = None,
+    questions: Sequence[ClauseQuestion] = (),
+) -> str:
     digest = hashlib.sha256(corpus.content_hash.encode())
     digest.update("\n".join(sorted(set(words))).encode())
     for clause_id, sentences in sorted((translations or {}).items()):
         digest.update(f"{clause_id}\t{'|'.join(sentences)}\n".encode())
+    for row in questions:
+        digest.update(f"{row.clause_id}\t{row.lang}\t{row.question}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -114,6 +128,7 @@ def build_index(
     embedder: Embedder | None = None,
     hnsw_threshold: int = 50_000,
     translations: dict[str, tuple[str, ...]] | None = None,
+    questions: Sequence[ClauseQuestion] = (),
 ) -> ClauseIndex:
     """Write a new build beside the live one and switch `current` to it; a failure leaves the old one."""
     started = time.perf_counter()
@@ -129,13 +144,17 @@ def build_index(
     if translations:
         english = LexicalIndex.build([english_text(c, infos.get(c.doc_id), translations) for c in clauses], Tokenizer())
     lexical = LexicalIndex.from_tokens(chinese_tokens(), chinese)
+    searchable = {c.clause_id for c in clauses}
+    questions = tuple(q for q in questions if q.clause_id in searchable)
+    question_index = LexicalIndex.build([q.question for q in questions], chinese) if questions else None
     dense = None
     if embedder is not None:
         dense = DenseIndex.build(embedder.embed([dense_text(c) for c in clauses]), hnsw_threshold)
     manifest = {
         "schema_version": SCHEMA_VERSION,
-        "fingerprint": fingerprint(corpus, words, translations),
+        "fingerprint": fingerprint(corpus, words, translations, questions),
         "translated_clauses": len(translations),
+        "clause_questions": len(questions),
         "corpus_hash": corpus.content_hash,
         "clause_count": len(clauses),
         "document_count": len(corpus.documents),
@@ -158,6 +177,9 @@ def build_index(
         if english is not None:
             english.save(tmp / "lexical_en")
             _write_jsonl(tmp / "translations.jsonl", ({"clause_id": k, "en": list(v)} for k, v in translations.items()))
+        if question_index is not None:
+            question_index.save(tmp / "lexical_questions")
+            _write_jsonl(tmp / "questions.jsonl", (asdict(q) for q in questions))
         if dense is not None:
             dense.save(tmp)
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
@@ -177,7 +199,9 @@ def build_index(
         manifest["dense_index"] or "lexical only",
         manifest["build_seconds"],
     )
-    return ClauseIndex(clauses, infos, lexical, dense, embedder, manifest, final, "", english, translations)
+    return ClauseIndex(
+        clauses, infos, lexical, dense, embedder, manifest, final, "", english, translations, question_index, questions
+    )
 
 
 def _switch(index_dir: Path, build: Path) -> None:
@@ -232,6 +256,10 @@ def load_index(index_dir: Path, embedder: Embedder | None = None) -> ClauseIndex
     if (folder / "lexical_en").exists():
         english = LexicalIndex.load(folder / "lexical_en")
         translations = {row["clause_id"]: tuple(row["en"]) for row in _read_jsonl(folder / "translations.jsonl")}
+    question_index, questions = None, ()
+    if (folder / "lexical_questions").exists():
+        question_index = LexicalIndex.load(folder / "lexical_questions")
+        questions = tuple(ClauseQuestion(**row) for row in _read_jsonl(folder / "questions.jsonl"))
     dense, note = None, ""
     if (folder / DenseIndex.FILE).exists():
         if embedder is not None and embedder.name == manifest.get("embed_model"):
@@ -240,7 +268,18 @@ def load_index(index_dir: Path, embedder: Embedder | None = None) -> ClauseIndex
         else:
             note = f"index has {manifest.get('embed_model')} vectors but that model is not loaded"
     return ClauseIndex(
-        clauses, documents, lexical, dense, embedder if dense else None, manifest, folder, note, english, translations
+        clauses,
+        documents,
+        lexical,
+        dense,
+        embedder if dense else None,
+        manifest,
+        folder,
+        note,
+        english,
+        translations,
+        question_index,
+        questions,
     )
 
 
@@ -251,7 +290,8 @@ def open_index(
     corpus = corpus or load_corpus(settings.data_dir)
     glossary = glossary or Glossary.load(settings.data_dir / GLOSSARY_FILE)
     translations = load_translations(settings.data_dir, corpus.clauses)
-    expected = fingerprint(corpus, tokenizer_words(corpus, glossary), translations)
+    questions = load_questions(settings.data_dir, corpus.clauses)
+    expected = fingerprint(corpus, tokenizer_words(corpus, glossary), translations, questions)
     model = embedder.name if embedder else ""
     try:
         index = load_index(settings.index_dir, embedder)
@@ -260,7 +300,7 @@ def open_index(
         log.warning("index at %s is stale (corpus, glossary or model changed): rebuilding", settings.index_dir)
     except (IndexMissingError, IndexMismatchError) as exc:
         log.warning("%s: building the index", exc)
-    return build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold, translations)
+    return build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold, translations, questions)
 
 
 @contextmanager
@@ -295,7 +335,8 @@ def rebuild(settings: Settings, embedder: Embedder | None = None, reuse_embedder
         log.warning("skipped %s", error)
     glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
     translations = load_translations(settings.data_dir, corpus.clauses)
-    return build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold, translations)
+    questions = load_questions(settings.data_dir, corpus.clauses)
+    return build_index(corpus, settings.index_dir, glossary, embedder, settings.hnsw_threshold, translations, questions)
 
 
 def load_embedder(settings: Settings) -> tuple[Embedder | None, str]:

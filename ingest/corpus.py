@@ -14,8 +14,8 @@ from ingest.clauses import parse_clauses
 from ingest.cleaning import clean_text
 from ingest.loaders import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, load_text
 
-IGNORED_NAMES = {"SOURCES.md", "README.md", "catalog.yaml", "glossary.tsv"}
-IGNORED_DIRS = {"translations", "uploads", ".git"}
+IGNORED_NAMES = {"SOURCES.md", "README.md", "catalog.yaml", "glossary.tsv", "thesaurus.tsv"}
+IGNORED_DIRS = {"translations", "questions", "training", "uploads", ".git"}
 
 
 @dataclass(frozen=True)

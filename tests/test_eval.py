@@ -15,11 +15,12 @@ from core.schema import Answer, Citation, Hit
 from eval import load_golden, run_golden, score, summarise
 from eval.__main__ import main as eval_main
 from eval.gate import GATE_DAY, load_baseline, regressions
-from eval.golden import GoldenQuestion, squash
+from eval.golden import EVAL_SETS, GoldenQuestion, squash
 from eval.run import eval_settings
 
 GOLDEN = load_golden()
-HOLDOUT = load_golden(Path(__file__).resolve().parent.parent / "eval" / "holdout.jsonl")  # never tuned on
+HOLDOUT = load_golden(EVAL_SETS["holdout"])  # never tuned on
+REAL = load_golden(EVAL_SETS["real"])  # asked in public by real people: the truth
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ def test_golden_set_has_the_promised_shape() -> None:
     assert len({q.doc_id for q in GOLDEN if q.doc_id}) == 15  # every document is asked about
 
 
-@pytest.mark.parametrize("questions", [GOLDEN, HOLDOUT], ids=["golden", "holdout"])
+@pytest.mark.parametrize("questions", [GOLDEN, HOLDOUT, REAL], ids=["golden", "holdout", "real"])
 def test_every_evidence_string_is_in_the_corpus(corpus, questions) -> None:
     # Source text = clauses (parts joined) plus document header lines such as adoption dates.
     texts = [squash(c.text) for c in corpus.clauses]
@@ -80,9 +81,19 @@ def test_metrics_on_a_constructed_answer(eval_bot: PolicyBot) -> None:
     assert metrics["false_decline_rate"] == 1.0 and metrics["citation_hit"] == 0.0 and metrics["fact_recall"] == 0.0
 
 
-def test_golden_scores_hold_the_baseline(eval_bot: PolicyBot) -> None:
-    summary = summarise(run_golden(eval_bot, GOLDEN))
-    assert not regressions(summary, load_baseline())
+@pytest.mark.parametrize("name", list(EVAL_SETS))
+def test_scores_hold_the_baseline(eval_bot: PolicyBot, name: str) -> None:
+    summary = summarise(run_golden(eval_bot, load_golden(EVAL_SETS[name])))
+    assert not regressions(summary, load_baseline()[name])
+
+
+def test_real_questions_have_sources_and_reasons() -> None:
+    assert all(q.question and q.doc_id for q in REAL if q.answerable)
+    rows = [json.loads(line) for line in EVAL_SETS["real"].read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert all(row["source"].startswith("http") for row in rows)
+    assert all(row.get("why") for row in rows if not row["answerable"])  # why the corpus cannot answer it
+    asked = {squash(q.question) for q in (*GOLDEN, *HOLDOUT)}
+    assert not [row["id"] for row in rows if squash(row["question"]) in asked]  # never a golden or held-out one
 
 
 def test_gate_notices_a_regression() -> None:
