@@ -57,7 +57,7 @@ def configurations(bot: PolicyBot) -> dict[str, Callable[[str], list[str]]]:
     dense = bot.index.dense is not None and bot.index.embedder is not None
 
     def retrieve(question: str) -> list[str]:
-        hits = bot.retriever.retrieve(question, detect_language(question)).hits
+        hits = bot.retriever.search(question, detect_language(question)).hits
         return ranked_clause_texts(bot, [h.clause.clause_id for h in hits])
 
     def answer(question: str) -> list[str]:

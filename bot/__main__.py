@@ -1,4 +1,4 @@
-"""python -m bot ask "QUESTION" [--json] [--lang zh|en] | ask --batch FILE.jsonl | train-answerability [--out FILE]"""
+"""python -m bot ask "QUESTION" [--json] [--lang zh|en] | ask --batch FILE.jsonl | train"""
 
 from __future__ import annotations
 
@@ -26,13 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument(
         "--batch", type=Path, metavar="FILE", help="JSON Lines with id and question; writes one answer per line"
     )
-    train = sub.add_parser(
-        "train-answerability", help="train the answer-or-decline model on data/questions + data/training"
-    )
-    train.add_argument("--out", type=Path, help="where to write the model (default: bot/answerability.json)")
+    sub.add_parser("train", help="train the re-ranker and the answer-or-decline model (data/questions, data/training)")
     args = parser.parse_args(argv)
-    if args.command == "train-answerability":
-        return _train(args.out)
+    if args.command == "train":
+        return _train()
     if not args.question and not args.batch:
         parser.error("give a question or --batch FILE")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -51,15 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _train(out: Path | None) -> int:
+def _train() -> int:
+    """The offline models are trained without a dense model: they ship with the bundled corpus."""
     from bot.answerability import MODEL_FILE
-    from bot.train_answerability import train
+    from bot.ranker import RANKER_FILE
+    from bot.training import train_all
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-    model = train(load_settings(embed_model="none"), out or MODEL_FILE)
+    ranker, model = train_all(load_settings(embed_model="none"))
+    print(json.dumps(ranker.trained_on, ensure_ascii=False, indent=1))
     print(json.dumps(model.trained_on, ensure_ascii=False, indent=1))
-    print(json.dumps(dict(zip(model.names, model.coef, strict=True)), indent=1))
-    print(f"wrote {out or MODEL_FILE}; thresholds {model.thresholds}")
+    print(f"wrote {RANKER_FILE} and {MODEL_FILE}; decline thresholds {model.thresholds}")
     return 0
 
 

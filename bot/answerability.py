@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.intent import quantities_asked
+from bot.intent import QUANTITY_ASKS_BY_NAME
 from bot.retrieve import Retrieval
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
@@ -69,7 +69,7 @@ def features_of(retrieval: Retrieval, full_text: Callable[[str], str]) -> tuple[
 
 def missing_quantities(retrieval: Retrieval, full_text: Callable[[str], str]) -> list[str]:
     """The kinds of figure the question asks for that none of the well-matching first clauses states."""
-    asked = quantities_asked(retrieval.query.text)
+    asked = [QUANTITY_ASKS_BY_NAME[name] for name in retrieval.query.question.quantities]
     if not asked or not retrieval.hits:
         return []
     shares = retrieval.hit_coverage or (retrieval.coverage,)

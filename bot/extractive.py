@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.intent import AMOUNT, ASKS_AMOUNT, ASKS_COUNT, ASKS_LIST, ASKS_METADATA, ASKS_TIME, ASKS_WHO, COUNT, DURATION
+from bot.intent import AMOUNT, COUNT, DURATION
 from bot.retrieve import FRAME_KINDS, Concept, Query, Retrieval
 from core.schema import Clause
 from index.glossary import english_key
@@ -51,7 +51,7 @@ def choose_sentences(
     """
     query = retrieval.query
     titles = titles or {}
-    if ASKS_LIST.search(query.text) and (items := _list_items(clauses[:SENTENCE_CLAUSES], full_text, query, titles)):
+    if query.question.asks_for("list") and (items := _list_items(clauses[:SENTENCE_CLAUSES], full_text, query, titles)):
         return items
     scored: list[tuple[float, int, int, str, str, frozenset[str]]] = []
     for rank, clause in enumerate(clauses[:SENTENCE_CLAUSES]):
@@ -168,17 +168,17 @@ def _concepts_found(sentence: str, query: Query, english_stems: str = "", title:
 def _sentence_score(sentence: str, query: Query, clause: Clause, found: frozenset[str]) -> float:
     total = sum(c.weight for c in query.concepts) or 1.0
     score = sum(c.weight for c in query.concepts if c.name in found) / total
-    question = query.text
-    if clause.kind in FRAME_KINDS and not ASKS_METADATA.search(question):
+    asks = query.question.asks_for
+    if clause.kind in FRAME_KINDS and not asks("document_facts"):
         score -= FRAME_PENALTY  # preambles and notices frame the content; they rarely answer a content question
     if _RESPONSIBLE.match(sentence):
-        return score + (0.5 if ASKS_WHO.search(question) else -0.5)
+        return score + (0.5 if asks("body") else -0.5)
     if clause.heading and sentence.rstrip("。").endswith(clause.heading) and len(sentence) <= len(clause.heading) + 8:
         score -= 0.3  # a bare heading says little
-    if ASKS_AMOUNT.search(question) and AMOUNT.search(sentence):
+    if asks("amount") and AMOUNT.search(sentence):
         score += 0.4
-    if ASKS_TIME.search(question) and DURATION.search(sentence):
+    if asks("duration") and DURATION.search(sentence):
         score += 0.3
-    if ASKS_COUNT.search(question) and COUNT.search(sentence):
+    if asks("count") and COUNT.search(sentence):
         score += 0.25
     return score

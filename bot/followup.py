@@ -87,7 +87,7 @@ class FollowUps:
         return not self._has_topic(text)
 
     def _has_topic(self, text: str) -> bool:
-        query = self.retriever.build_query(text, _lang(text))
+        query = self.retriever.build_query(self.retriever.parse(text, _lang(text)))
         return any(c.weight >= TOPIC_WEIGHT for c in query.concepts)
 
     def _carry(self, question: str, previous: str) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 
+RRF_K = 60  # the usual constant (Cormack et al. 2009): later ranks still count, the first few count most
+
 
 def reciprocal_rank_fusion(
-    rankings: Mapping[str, Sequence[Hashable]], k: int = 60, weights: Mapping[str, float] | None = None
+    rankings: Mapping[str, Sequence[Hashable]], k: int = RRF_K, weights: Mapping[str, float] | None = None
 ) -> list[tuple[Hashable, float]]:
     """Fuse ranked lists: score(d) = sum over lists of weight / (k + rank), rank starting at 1."""
     scores: dict[Hashable, float] = {}

@@ -26,6 +26,20 @@ ASKS_LIST = re.compile(
     re.I,
 )
 ASKS_COUNT = re.compile(r"几个|几家|多少个|多少家|目标|how many|target|number of", re.I)
+# "什么是GCP / 假药怎么定义 / what counts as a foreign-invested enterprise": answered by a defining clause.
+ASKS_DEFINITION = re.compile(
+    r"什么是|什么叫|啥是|啥叫|是什么意思|什么意思|指的是|是指什么|定义|界定|含义|概念|算不算|属于什么|"
+    r"\bwhat (?:is|are) (?:an? |the )?[\w\s-]{2,40}\?*$|\bdefin|\bmean(?:s|ing)?\b|what counts as|\bcount as\b",
+    re.I,
+)
+# "能不能 / 是否 / 可以…吗 / can I / is it allowed": answered yes or no by a rule.
+ASKS_YES_NO = re.compile(
+    r"吗[？?]?$|能不能|可不可以|是否|是不是|有没有|要不要|需不需要|行不行|"
+    r"^(?:can|could|is|are|do|does|did|may|must|should|will|has|have)\b",
+    re.I,
+)
+# The phrases a clause defines a term with (本法所称…是指, 有下列情形之一的，为假药, "means").
+DEFINES = re.compile(r"是指|所称|指的是|下列情形之一的，为|以下简称|\bmeans\b|\brefers to\b", re.I)
 
 AMOUNT = re.compile(
     r"\d[\d.,]*\s*(?:万元|亿元|元|万|亿|%|％)|[一二三四五六七八九十百千两]+(?:万元|亿元|元)|不超过|最高"
@@ -120,6 +134,9 @@ QUANTITY_ASKS = (
         re.compile(r"\d\s*(?:公里|千米|米|km)|[一二三四五六七八九十百千两]+(?:公里|千米)", re.I),
     ),
 )
+
+
+QUANTITY_ASKS_BY_NAME = {ask.name: ask for ask in QUANTITY_ASKS}
 
 
 def quantities_asked(question: str) -> list[QuantityAsk]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+
+import opencc
 
 SUPPORTED = ("zh", "en")
 # Kana never occur in Chinese text (the katakana middle dot ・ and the long-vowel mark ー aside), so one is enough.
@@ -41,3 +44,14 @@ def detect_language(text: str) -> str:
     if latin_words:
         return "en"
     return "zh" if cjk else "unknown"
+
+
+@functools.cache
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional characters as the documents write them (為何要制定這個條例 -> 为何要制定这个条例): investors
+    from Hong Kong and Taiwan type traditional Chinese, the corpus is simplified."""
+    return _to_simplified().convert(text) if re.search(r"[\u3400-\u9fff]", text) else text

@@ -10,11 +10,12 @@ import numpy as np
 from wordfreq import zipf_frequency
 
 from bot.documents import DocumentNames
-from bot.fusion import reciprocal_rank_fusion
-from bot.intent import ASKS_METADATA, INTENT_WEIGHT, intent_terms, quantities_asked
-from bot.scope import PLACE_NAMES
+from bot.fusion import RRF_K, reciprocal_rank_fusion
+from bot.intent import ASKS_METADATA, DEFINES, INTENT_WEIGHT, QUANTITY_ASKS_BY_NAME, intent_terms
+from bot.question import parse_question
+from bot.ranker import CANDIDATE_FEATURES, RERANK_DEPTH, Candidate, LinearRanker
 from core.config import Settings
-from core.schema import Clause, Hit
+from core.schema import Clause, Hit, Question
 from index import ClauseIndex, Glossary, SubstringCounter, top_k
 from index.glossary import english_key
 from index.store import lexical_text
@@ -40,12 +41,9 @@ _INTERROGATIVE = re.compile(r"^(.{1,2})不\1$|[谁啥咋哪吗呢]")
 COVERAGE_HITS = 3  # the evidence: how well the clauses an answer is drawn from cover the question
 QUANTITY_HITS = 5  # where a figure the question asks for is looked for
 NAMED_DOCUMENT_BOOST = 3.0  # "what does the Drug Administration Law say": its clauses first
-FIGURE_BOOST = 1.3  # score factor of a clause stating the kind of figure the question asks for
-FIGURE_RERANK_DEPTH = 10  # ... among this many first candidates
 TRANSLATION_CREDIT = 0.3  # a word found only in the unofficial translation (a paraphrase) is weaker evidence
 AGREEMENT_DEPTH = 5  # a retriever agrees with the first hit when it ranks it this high
 QUESTION_CREDIT = 0.5  # a word found only in the questions people would ask of a clause (人遗, send profits home)
-COVERAGE_RERANK, COVERAGE_RERANK_DEPTH = 0.5, 20
 EVERYDAY_ZIPF = 5.5  # a single English word this common (take, help, give) has many senses
 BIGRAM_CREDIT = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议) counts for less
 UNKNOWN_ENGLISH = 0.5  # weight (x max IDF) of an English word outside the glossary: it may matter, we cannot check it
@@ -64,11 +62,20 @@ class Concept:
 
 @dataclass(frozen=True)
 class Query:
-    text: str
-    lang: str
+    """The question as searched: weighted token groups for BM25, the concepts an answer must cover."""
+
+    question: Question
     groups: tuple[tuple[tuple[str, ...], float], ...]
     concepts: tuple[Concept, ...]
     expansions: tuple[str, ...]  # Chinese terms reached through the glossary (shown to staff)
+
+    @property
+    def text(self) -> str:
+        return self.question.text
+
+    @property
+    def lang(self) -> str:
+        return self.question.lang
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,17 @@ class Signals:
 
 
 @dataclass(frozen=True)
+class CandidatePool:
+    """What the retrievers found for one question, before the re-ranker orders it."""
+
+    query: Query
+    rankings: dict[str, list[str]]  # retriever name -> clause ids, best first
+    best_part: dict[str, Clause]  # the best-matching part of each long clause
+    fused: list[tuple[str, float]]  # reciprocal-rank fusion of the rankings
+    items: tuple[Candidate, ...]  # the first RERANK_DEPTH fused clauses, described for the re-ranker
+
+
+@dataclass(frozen=True)
 class Retrieval:
     query: Query
     hits: tuple[Hit, ...]
@@ -92,7 +110,9 @@ class Retrieval:
 
 
 class Retriever:
-    def __init__(self, index: ClauseIndex, glossary: Glossary, settings: Settings) -> None:
+    def __init__(
+        self, index: ClauseIndex, glossary: Glossary, settings: Settings, ranker: LinearRanker | None = None
+    ) -> None:
         self.index = index
         self.glossary = glossary
         self.settings = settings
@@ -119,6 +139,7 @@ class Retriever:
             [index.first_position(q.clause_id) for q in index.question_rows], dtype=np.int64
         )
         self._asked = _asked_haystacks(index)
+        self.ranker = ranker or LinearRanker.load()
         self._asked_words: dict[str, list[set[str]]] = {}
         if index.questions is not None:
             for row in index.question_rows:
@@ -133,64 +154,110 @@ class Retriever:
             self._df_cache[word] = self._substrings.count(word)
         return self._df_cache[word]
 
-    def build_query(self, question: str, lang: str) -> Query:
-        return _english_query(self, question) if lang == "en" else _chinese_query(self, question)
+    def parse(self, text: str, lang: str) -> Question:
+        """The question parsed once; every later stage reads it."""
+        return parse_question(text, lang, self.document_names, self.index.lexical.tokenizer)
 
-    def retrieve(self, question: str, lang: str, k: int | None = None) -> Retrieval:
+    def search(self, text: str, lang: str, k: int | None = None) -> Retrieval:
+        """Parse and retrieve: for callers that hold only the text."""
+        return self.retrieve(self.parse(text, lang), k)
+
+    def build_query(self, question: Question) -> Query:
+        """Search words and concepts; inside a named document only the rest of the question ranks."""
+        build = _english_query if question.lang == "en" else _chinese_query
+        query = build(self, question, question.text)
+        if question.ranking_text != question.text:  # the name still counts for the evidence
+            query = replace(query, groups=build(self, question, question.ranking_text).groups)
+        return query
+
+    def retrieve(self, question: Question, k: int | None = None) -> Retrieval:
+        """Candidates from every retriever -> RRF -> the learned re-ranker -> hits, coverage and signals."""
         k = k or self.settings.top_k
-        named, without_names = self.document_names.find(question)
-        # Within a named document its name's words match every clause: rank by the rest of the question.
-        query = self.build_query(question, lang)
-        if named and re.search(r"[\w\u3400-\u9fff]{2}", without_names):  # the name still counts for the evidence
-            query = replace(query, groups=self.build_query(without_names, lang).groups)
+        pool = self.candidates(question)
+        ranked = self.ranker.rank(list(pool.items))
+        floor = min((score for _, score in ranked), default=0.0)
+        ranked += [(cid, floor - 1 - i) for i, (cid, _) in enumerate(pool.fused[RERANK_DEPTH:])]
+        coverage = {c.clause_id: c.named()["coverage"] for c in pool.items}
+        hits = []
+        for clause_id, score in ranked[:k]:
+            ranks = tuple(
+                (name, ranking.index(clause_id) + 1) for name, ranking in pool.rankings.items() if clause_id in ranking
+            )
+            clause = pool.best_part.get(clause_id) or self.index.first_part(clause_id)
+            hits.append(Hit(clause, float(score), "ranked", ranks))
+        first = hits[: max(COVERAGE_HITS, QUANTITY_HITS)]
+        shares = tuple(
+            coverage.get(h.clause.clause_id) or self.coverage_of(pool.query, h.clause.clause_id) for h in first
+        )
+        signals = self._signals(question, pool.query, hits, pool.rankings)
+        return Retrieval(pool.query, tuple(hits), max(shares[:COVERAGE_HITS], default=0.0), (), shares, signals)
+
+    def candidates(self, question: Question) -> CandidatePool:
+        """Every retriever's ranking, their fusion, and the first RERANK_DEPTH fused clauses described for the
+        re-ranker."""
+        query = self.build_query(question)
+        rankings, best_part = self._rankings(question, query, self._prior(question))
+        fused = reciprocal_rank_fusion(rankings)
+        items = tuple(self._candidate(question, query, cid, score, rankings) for cid, score in fused[:RERANK_DEPTH])
+        return CandidatePool(query, rankings, best_part, fused, items)
+
+    def _rankings(
+        self, question: Question, query: Query, prior: np.ndarray
+    ) -> tuple[dict[str, list[str]], dict[str, Clause]]:
+        """Each retriever's ranked clause ids; and the best-matching part of each long clause."""
         rankings: dict[str, list[str]] = {}
-        prior = self._prior(question, named)
         scores = self.index.lexical.scores([(list(t), w) for t, w in query.groups])
         lexical = top_k(scores * prior, self.settings.candidates)
         rankings["bm25"] = _dedupe([self.index.clauses[i] for i, _ in lexical])
-        bm25_scores = {self.index.clauses[i].clause_id: s for i, s in reversed(lexical)}
-        if query.lang == "en" and self.index.english is not None:
-            english = self.index.english.scores([(self.index.english.tokenizer.tokens(without_names or question), 1.0)])
-            ranked = top_k(english * prior, self.settings.candidates)
+        if question.lang == "en" and self.index.english is not None:
+            tokens = self.index.english.tokenizer.tokens(question.ranking_text)
+            ranked = top_k(self.index.english.scores([(tokens, 1.0)]) * prior, self.settings.candidates)
             rankings["bm25_en"] = self._impute_untranslated(
                 _dedupe([self.index.clauses[i] for i, _ in ranked]), rankings["bm25"]
             )
         if self.index.questions is not None:
-            rankings["questions"] = self._question_ranking(without_names or question, prior)
+            rankings["questions"] = self._question_ranking(question.ranking_text, prior)
         if self.index.dense is not None and self.index.embedder is not None:
-            vector = self.index.embedder.embed([question], kind="query")[0]
+            vector = self.index.embedder.embed([question.text], kind="query")[0]
             dense = self.index.dense.search(vector, self.settings.candidates)
             rankings["dense"] = _dedupe([self.index.clauses[i] for i, _ in dense])
-        fused = (
-            reciprocal_rank_fusion(rankings)
-            if len(rankings) > 1
-            else [(cid, bm25_scores[cid]) for cid in rankings["bm25"]]
-        )
-        coverage = {cid: self.coverage_of(query, cid) for cid, _ in fused[:COVERAGE_RERANK_DEPTH]}
-        fused = self._prefer_covering(coverage, fused)
-        fused = self._prefer_stated_figures(query.text, fused)  # last: "how long" is answered by a duration
-        best_part = self._best_parts(lexical)
-        hits = []
-        for clause_id, score in fused[:k]:
-            ranks = tuple(
-                (name, ranking.index(clause_id) + 1) for name, ranking in rankings.items() if clause_id in ranking
-            )
-            clause = best_part.get(clause_id) or self.index.first_part(clause_id)
-            hits.append(Hit(clause, float(score), "fused" if len(rankings) > 1 else "bm25", ranks))
-        first = hits[: max(COVERAGE_HITS, QUANTITY_HITS)]
-        shares = tuple(coverage.get(h.clause.clause_id) or self.clause_coverage(query, h) for h in first)
-        signals = self._signals(query, without_names or question, hits, rankings)
-        return Retrieval(query, tuple(hits), max(shares[:COVERAGE_HITS], default=0.0), (), shares, signals)
+        return rankings, self._best_parts(lexical)
 
-    def _signals(self, query: Query, question: str, hits: list[Hit], rankings: dict[str, list[str]]) -> Signals:
+    def _candidate(
+        self, question: Question, query: Query, clause_id: str, fused: float, rankings: dict[str, list[str]]
+    ) -> Candidate:
+        """What the re-ranker reads about one candidate clause (CANDIDATE_FEATURES, in order)."""
+        text = self.index.full_text(clause_id)
+        clause = self.index.first_part(clause_id)
+        asked = [QUANTITY_ASKS_BY_NAME[name] for name in question.quantities]
+        frame = clause.kind in FRAME_KINDS
+        values = {
+            "fused": fused * (RRF_K + 1) / max(1, len(rankings)),
+            "coverage": self.coverage_of(query, clause_id),
+            "states_figure": float(any(a.stated_in(question.text, text) for a in asked)),
+            "defines": float(question.asks_for("definition") and bool(DEFINES.search(text))),
+            "frame": (1.0 if question.asks_for("document_facts") else -1.0) if frame else 0.0,
+            "named_document": float(clause.doc_id in question.named_documents),
+        }
+        return Candidate(clause_id, tuple(values[name] for name in CANDIDATE_FEATURES))
+
+    def _question_ranking(self, text: str, prior: np.ndarray) -> list[str]:
+        """Clauses ranked by their best-matching question (what people would ask of them)."""
+        questions = self.index.questions
+        scores = questions.scores([(questions.tokenizer.tokens(text), 1.0)])
+        per_clause = np.zeros(len(self.index.clauses), dtype=np.float32)
+        np.maximum.at(per_clause, self._question_clause, scores)
+        return _dedupe([self.index.clauses[i] for i, _ in top_k(per_clause * prior, self.settings.candidates)])
+
+    def _signals(self, question: Question, query: Query, hits: list[Hit], rankings: dict[str, list[str]]) -> Signals:
         if not hits:
             return Signals(absent_share=1.0)
         top = hits[0].clause.clause_id
         agreement = sum(top in ranking[:AGREEMENT_DEPTH] for ranking in rankings.values()) / len(rankings)
         total = sum(c.weight for c in query.concepts) or 1.0
         absent = sum(c.weight for c in query.concepts if not self._mentioned(c)) / total
-        overlap = self._asked_overlap(question, [h.clause.clause_id for h in hits[:COVERAGE_HITS]])
-        return Signals(overlap, agreement, absent, self._unknown_places(query))
+        overlap = self._asked_overlap(question.ranking_text, [h.clause.clause_id for h in hits[:COVERAGE_HITS]])
+        return Signals(overlap, agreement, absent, self._unknown_places(question))
 
     def _mentioned(self, concept: Concept) -> bool:
         """Whether the corpus (its text, translations or the questions people ask of it) mentions a concept."""
@@ -215,46 +282,15 @@ class Retriever:
                 best = max(best, sum(questions.idf(w) for w in words & asked) / total)
         return best
 
-    def _unknown_places(self, query: Query) -> tuple[str, ...]:
+    def _unknown_places(self, question: Question) -> tuple[str, ...]:
         """Places the question names that no clause mentions: the question is probably about somewhere else."""
-        if query.lang == "en":
-            names = re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z]{3,}\b", query.text)
-            return tuple(n for n in dict.fromkeys(names) if n.lower() in PLACE_NAMES and not self._known_english(n))
-        tagged = self.index.lexical.tokenizer.tagged_words(query.text)
-        return tuple(dict.fromkeys(w for w, tag in tagged if tag == "ns" and not self.document_frequency(w)))
+        if question.lang == "en":
+            return tuple(p for p in question.places if not self._known_english(p))
+        return tuple(p for p in question.places if not self.document_frequency(p))
 
     def _known_english(self, word: str) -> bool:
         english = self.index.english
         return english is not None and all(english.known(s) for s in english.tokenizer.tokens(word))
-
-    def _question_ranking(self, question: str, prior: np.ndarray) -> list[str]:
-        """Clauses ranked by their best-matching question (what people would ask of them)."""
-        questions = self.index.questions
-        scores = questions.scores([(questions.tokenizer.tokens(question), 1.0)])
-        per_clause = np.zeros(len(self.index.clauses), dtype=np.float32)
-        np.maximum.at(per_clause, self._question_clause, scores)
-        return _dedupe([self.index.clauses[i] for i, _ in top_k(per_clause * prior, self.settings.candidates)])
-
-    def _prefer_stated_figures(self, question: str, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """A question asking for a sum, rate or number of days prefers, among the first candidates, the clauses
-        that state such a figure about the thing asked: "how much" is answered by an amount."""
-        asked = quantities_asked(question)
-        if not asked:
-            return fused
-        head, tail = fused[:FIGURE_RERANK_DEPTH], fused[FIGURE_RERANK_DEPTH:]
-
-        def states(cid: str) -> bool:
-            return any(a.stated_in(question, self.index.full_text(cid)) for a in asked)
-
-        head = [(cid, score * FIGURE_BOOST if states(cid) else score) for cid, score in head]
-        return sorted(head, key=lambda item: -item[1]) + tail
-
-    @staticmethod
-    def _prefer_covering(coverage: dict[str, float], fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """The first candidates re-scored by how much of the question they contain (`coverage` holds them)."""
-        head, tail = fused[: len(coverage)], fused[len(coverage) :]
-        head = [(cid, score * (1 + COVERAGE_RERANK * coverage[cid])) for cid, score in head]
-        return sorted(head, key=lambda item: -item[1]) + tail
 
     def _impute_untranslated(self, english: list[str], chinese: list[str]) -> list[str]:
         """The English ranking cannot see untranslated clauses: give them their Chinese rank there too.
@@ -265,17 +301,13 @@ class Retriever:
         merged = sorted([(rank, 0, cid) for rank, cid in enumerate(english)] + [(r, 1, c) for r, c in untranslated])
         return list(dict.fromkeys(cid for _, _, cid in merged))
 
-    def _prior(self, question: str, named: frozenset[str]) -> np.ndarray:
+    def _prior(self, question: Question) -> np.ndarray:
         """Clause weights before ranking: frame clauses by question type, and the documents the question names."""
-        prior = self._kind_prior(question)
-        if named:
-            prior = prior * np.where(np.isin(self._clause_docs, list(named)), NAMED_DOCUMENT_BOOST, 1.0)
+        prior = self._metadata_prior if question.asks_for("document_facts") else self._content_prior
+        if question.named_documents:
+            named = list(question.named_documents)
+            prior = prior * np.where(np.isin(self._clause_docs, named), NAMED_DOCUMENT_BOOST, 1.0)
         return prior
-
-    def _kind_prior(self, question: str) -> np.ndarray:
-        """A document's notice, preamble and signature answer questions about the document, not its content."""
-        asks_metadata = bool(ASKS_METADATA.search(question))
-        return self._metadata_prior if asks_metadata else self._content_prior
 
     def clause_coverage(self, query: Query, hit: Hit) -> float:
         """The share (by weight) of the question's concepts that this clause contains."""
@@ -346,7 +378,7 @@ def _dedupe(clauses: list[Clause]) -> list[str]:
     return list(dict.fromkeys(c.clause_id for c in clauses))
 
 
-def _chinese_query(retriever: Retriever, question: str) -> Query:
+def _chinese_query(retriever: Retriever, parsed: Question, question: str) -> Query:
     tokenizer = retriever.index.lexical.tokenizer
     tokens = tuple(t for t in tokenizer.tokens(question) if t not in _COLLOQUIAL)
     groups: list[tuple[tuple[str, ...], float]] = [(tokens, 1.0)]
@@ -363,7 +395,7 @@ def _chinese_query(retriever: Retriever, question: str) -> Query:
     for match in people_words:  # 人遗 also searches 人类遗传资源, at how surely it means that
         groups.append((tuple(tokenizer.tokens(match.concept.term)), _EXPANSION_WEIGHT * match.concept.weight))
         expansions.append(match.concept.term)
-    asks_metadata = bool(ASKS_METADATA.search(question))
+    asks_metadata = parsed.asks_for("document_facts")
     for word, tag in _content_words(retriever, question):
         variants = [t for t in terms if word in (t.zh, *t.zh_variants) or word in t.zh]
         meant = [m.concept.term for m in people_words if word in m.variant or m.variant in word]
@@ -373,7 +405,7 @@ def _chinese_query(retriever: Retriever, question: str) -> Query:
     for token in re.findall(r"[A-Za-z]{2,}", question):  # CDMO, CRO, AI inside a Chinese question
         if token.lower() not in STOPWORDS_EN:
             concepts.append(Concept(token, 1.0, (token.lower(),)))
-    return Query(question, "zh", tuple(groups), tuple(concepts), tuple(expansions))
+    return Query(parsed, tuple(groups), tuple(concepts), tuple(expansions))
 
 
 def _content_words(retriever: Retriever, question: str) -> list[tuple[str, str]]:
@@ -479,7 +511,7 @@ def _everyday_word(phrase: str, spelled: dict[str, str], question: str) -> float
     return _english_specificity(word, question)
 
 
-def _english_query(retriever: Retriever, question: str) -> Query:
+def _english_query(retriever: Retriever, parsed: Question, question: str) -> Query:
     tokenizer = retriever.index.lexical.tokenizer
     groups: list[tuple[tuple[str, ...], float]] = [(tuple(tokenizer.tokens(question)), 1.0)]
     if asked := intent_terms(question):
@@ -487,7 +519,7 @@ def _english_query(retriever: Retriever, question: str) -> Query:
     concepts: list[Concept] = []
     expansions: list[str] = []
     matched_words: set[str] = set()
-    asks_metadata = bool(ASKS_METADATA.search(question))
+    asks_metadata = parsed.asks_for("document_facts")
     by_phrase: dict[str, list] = {}
     spelled = {english_key(w)[0]: w for w in re.findall(r"[A-Za-z]+", question) if english_key(w)}
     for phrase, term in retriever.glossary.match_english(question):
@@ -524,4 +556,4 @@ def _english_query(retriever: Retriever, question: str) -> Query:
             weight *= _english_specificity(word, question)
         weight *= _metadata_factor(asks_metadata, word)
         concepts.append(_concept(word, weight, (word,), english_key(word)))
-    return Query(question, "en", tuple(groups), tuple(concepts), tuple(dict.fromkeys(expansions)))
+    return Query(parsed, tuple(groups), tuple(concepts), tuple(dict.fromkeys(expansions)))

@@ -12,14 +12,13 @@ from bot.decline import Decision, decide
 from bot.extractive import Extract, choose_sentences
 from bot.followup import FollowUps
 from bot.grounded import write_answer
-from bot.intent import ASKS_METADATA
-from bot.language import SUPPORTED, clean_question, detect_language
+from bot.language import SUPPORTED, clean_question, detect_language, simplified
 from bot.llm import make_llm
 from bot.prompts import clause_sources
 from bot.render import citation_heading, document_facts, document_name, label_en, status_warning, with_chinese_amounts
 from bot.retrieve import Retrieval, Retriever
 from core.config import Settings
-from core.schema import Answer, Citation, Clause, DocumentInfo, Hit
+from core.schema import Answer, Citation, Clause, DocumentInfo, Hit, Question
 from index import ClauseIndex, Glossary, load_embedder, open_index
 from index.glossary import GLOSSARY_FILE
 from index.tokenize import Tokenizer
@@ -135,12 +134,13 @@ class PolicyBot:
             shown.append(notes[-1])
         search_lang = detected if detected in SUPPORTED else answer_lang
         asked = question
+        question = simplified(question)
         rewrite = self.followups.standalone(question, history)
         question = rewrite.question
         notes += rewrite.notes
         if question != asked and detect_language(question) in SUPPORTED:  # a rule rewrite may carry a Chinese topic
             search_lang = detect_language(question)
-        retrieval = self.retriever.retrieve(question, search_lang)
+        retrieval = self.retriever.search(question, search_lang)
         retrieved_at = time.perf_counter()
         decision = decide(self.answerability, retrieval, self.index.full_text)
         answering = [*notes, f"confidence {decision.confidence:.2f}"]
@@ -193,7 +193,7 @@ class PolicyBot:
         extract = choose_sentences(retrieval, self.index.full_text, clauses, self.index.english_sentences, titles)
         citations = self._citations(extract.clause_ids, clauses, lang)
         text = compose(extract, citations, lang, self.glossary, self.index)
-        return self._finish(question, lang, text, citations, notes)
+        return self._finish(retrieval.query.question, lang, text, citations, notes)
 
     def _generate(
         self, question: str, lang: str, retrieval: Retrieval, decision: Decision, notes: list[str], stream: bool
@@ -212,23 +212,24 @@ class PolicyBot:
                 question, lang, retrieval, decision, notes, reason="the LLM found no answer in the clauses"
             )
         citations = self._citations(draft.clause_ids, [hit.clause for hit in retrieval.hits], lang)
-        return self._finish(question, lang, draft.text, citations, notes)
+        return self._finish(retrieval.query.question, lang, draft.text, citations, notes)
 
-    def _fact_docs(self, question: str, citations: tuple[Citation, ...]) -> list[DocumentInfo]:
+    def _fact_docs(self, question: Question, citations: tuple[Citation, ...]) -> list[DocumentInfo]:
         """The documents the question names (X or Y: which came into force first?), then the cited ones."""
-        named = self.retriever.document_names.find(question)[0]
-        ids = [d for d in self.index.documents if d in named] + [c.doc.doc_id for c in citations]
+        ids = [d for d in self.index.documents if d in question.named_documents] + [c.doc.doc_id for c in citations]
         return [self.index.documents[d] for d in dict.fromkeys(ids) if d in self.index.documents][:MAX_FACT_DOCS]
 
-    def _finish(self, question: str, lang: str, text: str, citations: tuple[Citation, ...], notes: list[str]) -> Answer:
+    def _finish(
+        self, question: Question, lang: str, text: str, citations: tuple[Citation, ...], notes: list[str]
+    ) -> Answer:
         today = self.settings.today_date()
-        if ASKS_METADATA.search(question):  # "who issued it, what number": the catalogue answers directly
+        if question.asks_for("document_facts"):  # "who issued it, what number": the catalogue answers directly
             text += "".join(
                 f"\n{document_facts(doc, doc.status_on(today), lang)}" for doc in self._fact_docs(question, citations)
             )
         warnings = tuple(dict.fromkeys(w for c in citations if (w := status_warning(c.doc, c.status, lang, today))))
         return Answer(
-            question,
+            question.text,
             lang,
             text,
             False,
@@ -252,7 +253,7 @@ class PolicyBot:
         return self.index.full_text(clause.clause_id)
 
     def hits_for(self, question: str, lang: str | None = None) -> tuple[Hit, ...]:
-        return self.retriever.retrieve(question, lang or detect_language(question)).hits
+        return self.retriever.search(question, lang or detect_language(question)).hits
 
 
 def compose(

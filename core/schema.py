@@ -139,3 +139,20 @@ class Answer:
     notes: tuple[str, ...] = ()  # how the answer was made (e.g. "llm fallback: timeout")
     confidence: float | None = None  # calibrated probability that the cited clauses answer it (None: nothing searched)
     decline_reason: str = ""  # out_of_scope | figure_not_stated | not_covered; empty when answered
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question parsed once (bot.question.parse_question); every later stage reads this, not the text."""
+
+    text: str  # as searched: simplified Chinese, a follow-up made to stand alone
+    lang: str  # "zh" | "en"
+    named_documents: frozenset[str] = frozenset()  # documents the question names by title or short name
+    ranking_text: str = ""  # the text without those names: inside a named document they match every clause
+    asks: frozenset[str] = frozenset()  # amount, duration, body, list, count, definition, yes_no, document_facts
+    quantities: tuple[str, ...] = ()  # the kinds of figure it asks for that a clause must state (bot.intent)
+    places: tuple[str, ...] = ()  # places it names (深圳, Shenzhen)
+    organisations: tuple[str, ...] = ()  # organisations it names (国家药监局, BeiGene)
+
+    def asks_for(self, *kinds: str) -> bool:
+        return any(kind in self.asks for kind in kinds)

@@ -40,8 +40,11 @@ def test_golden_set_has_the_promised_shape() -> None:
     assert len({q.doc_id for q in GOLDEN if q.doc_id}) == 15  # every document is asked about
 
 
-@pytest.mark.parametrize("questions", [GOLDEN, HOLDOUT, REAL], ids=["golden", "holdout", "real"])
-def test_every_evidence_string_is_in_the_corpus(corpus, questions) -> None:
+# Real questions' evidence was copied by others from the corpus: a few strings run a little longer.
+@pytest.mark.parametrize(
+    ("questions", "longest"), [(GOLDEN, 30), (HOLDOUT, 30), (REAL, 40)], ids=["golden", "holdout", "real"]
+)
+def test_every_evidence_string_is_in_the_corpus(corpus, questions, longest) -> None:
     # Source text = clauses (parts joined) plus document header lines such as adoption dates.
     texts = [squash(c.text) for c in corpus.clauses]
     texts += [squash(line) for doc in corpus.documents for line in doc.metadata_lines]
@@ -52,7 +55,7 @@ def test_every_evidence_string_is_in_the_corpus(corpus, questions) -> None:
     for q in questions:
         assert not q.answerable or any(any(squash(e) in t for t in joined.values()) for e in q.evidence), q.id
         for evidence in q.evidence:
-            assert 8 <= len(evidence) <= 30, (q.id, evidence)
+            assert 8 <= len(evidence) <= longest, (q.id, evidence)
             if not any(squash(evidence) in t for t in (*texts, *joined.values())):
                 missing.append((q.id, evidence))
     assert not missing

@@ -1,11 +1,13 @@
-"""Train the answerability model: `python -m bot train-answerability [--out FILE]`.
+"""Train the re-ranker and the answerability model: `python -m bot train`.
 
 Data (never an evaluation set): answerable = the questions people would ask of each clause (data/questions);
 unanswerable = near-miss questions per document and out-of-scope questions (data/training). A question whose own
-row is in the index would match itself, so features are computed fold by fold: each fold's questions are left
-out of the questions index they are searched in. A fixed fifth of the rows (by hash) is held out: the per-language
-thresholds are chosen there, and the held-out ROC AUC and calibration error are recorded in the model file.
-Same data, same file: no randomness beyond fixed seeds.
+row is in the index would match itself, so everything is computed fold by fold: each fold's questions are left
+out of the questions index they are searched in (the clause's other questions stay, as paraphrases would).
+The re-ranker learns which candidate is the clause a question was written for; the answerability model then
+learns, from the re-ranked retrieval, whether a question is answerable. A fixed fifth of the rows (by hash) is
+held out: the decline thresholds are chosen there, and held-out scores are recorded in each model file.
+Same data, same files: the learners are deterministic.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from bot.answerability import FEATURES, MODEL_FILE, AnswerabilityModel, features_of
+from bot.ranker import RANKER_FILE, LinearRanker
 from bot.retrieve import Retriever
 from core.config import Settings
-from index import Glossary, build_index
+from index import ClauseIndex, Glossary, build_index
 from index.glossary import GLOSSARY_FILE
 from index.questions import ClauseQuestion, load_questions
+from index.thesaurus import THESAURUS_FILE
 from index.translations import load_translations
 from ingest import load_corpus
 
@@ -70,35 +74,106 @@ def held_out(example: Example) -> bool:
     return int(hashlib.sha256(example.question.encode()).hexdigest(), 16) % HELD_OUT == 0
 
 
-def feature_rows(settings: Settings, rows: list[Example]) -> np.ndarray:
-    """Each row's features, computed with its own fold's questions left out of the index."""
+@dataclass
+class Fold:
+    retriever: Retriever
+    index: ClauseIndex
+
+
+def build_folds(settings: Settings, rows: list[Example], workdir: Path) -> list[Fold]:
+    """One index per fold, its fold's answerable questions left out of the questions index."""
     corpus = load_corpus(settings.data_dir)
     glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
     translations = load_translations(settings.data_dir, corpus.clauses)
     questions = load_questions(settings.data_dir, corpus.clauses)
     fold_of = {(r.clause_id, r.question): r.fold for r in rows if r.answerable}
-    matrix = np.zeros((len(rows), len(FEATURES)), dtype=np.float64)
+    folds = []
     for fold in range(FOLDS):
         kept = tuple(q for q in questions if fold_of.get((q.clause_id, q.question)) != fold)
-        with tempfile.TemporaryDirectory() as folder:
-            index = build_index(corpus, Path(folder), glossary, None, settings.hnsw_threshold, translations, kept)
-            retriever = Retriever(index, glossary, replace(settings, index_dir=Path(folder)))
-            for i, row in enumerate(rows):
-                if row.fold != fold:
-                    continue
-                values, _ = features_of(retriever.retrieve(row.question, row.lang), index.full_text)
-                matrix[i] = [values[name] for name in FEATURES]
-        log.info("fold %d of %d done", fold + 1, FOLDS)
+        folder = workdir / f"fold-{fold}"
+        index = build_index(corpus, folder, glossary, None, settings.hnsw_threshold, translations, kept)
+        retriever = Retriever(index, glossary, replace(settings, index_dir=folder), LinearRanker.fused_only())
+        folds.append(Fold(retriever, index))
+    return folds
+
+
+def ranker_rows(folds: list[Fold], rows: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate features, whether each candidate is the question's own clause, and which question it came from."""
+    features, labels, groups = [], [], []
+    for number, row in enumerate(rows):
+        if not row.answerable:
+            continue
+        retriever = folds[row.fold].retriever
+        pool = retriever.candidates(retriever.parse(row.question, row.lang))
+        if not any(c.clause_id == row.clause_id for c in pool.items):
+            continue  # nothing to learn: the right clause is not among the candidates
+        for candidate in pool.items:
+            features.append(candidate.features)
+            labels.append(candidate.clause_id == row.clause_id)
+            groups.append(number)
+    return np.array(features, dtype=np.float64), np.array(labels, dtype=int), np.array(groups)
+
+
+def train_ranker(folds: list[Fold], rows: list[Example]) -> LinearRanker:
+    from sklearn.linear_model import LogisticRegression
+
+    features, labels, groups = ranker_rows(folds, rows)
+    test = np.array([held_out(rows[g]) for g in groups])
+    mean, scale = features[~test].mean(axis=0), features[~test].std(axis=0) + 1e-9
+    learner = LogisticRegression(C=REGULARISATION, max_iter=2000)
+    learner.fit((features[~test] - mean) / scale, labels[~test])
+    coef = learner.coef_[0] / scale  # on the raw features, as the bot computes them
+    intercept = float(learner.intercept_[0] - (coef * mean).sum())
+    ranker = LinearRanker(tuple(float(c) for c in coef), intercept, {})
+    scores = features @ coef
+    return replace(
+        ranker,
+        trained_on={
+            "questions": int(len(set(groups.tolist()))),
+            "candidates": int(len(labels)),
+            "folds": FOLDS,
+            "held_out_hit_at_1": _hit_at_1(scores[test], labels[test], groups[test]),
+            "held_out_hit_at_1_fused_only": _hit_at_1(features[test][:, 0], labels[test], groups[test]),
+            "data": data_fingerprint(folds[0].retriever.settings.data_dir),
+        },
+    )
+
+
+def _hit_at_1(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> float:
+    """Share of questions whose best-scored candidate is their own clause."""
+    hits = [labels[groups == g][np.argmax(scores[groups == g])] for g in np.unique(groups)]
+    return round(float(np.mean(hits)), 4) if hits else 0.0
+
+
+def feature_rows(folds: list[Fold], rows: list[Example]) -> np.ndarray:
+    """Each row's answerability features, computed in its own fold's index."""
+    matrix = np.zeros((len(rows), len(FEATURES)), dtype=np.float64)
+    for i, row in enumerate(rows):
+        fold = folds[row.fold]
+        values, _ = features_of(fold.retriever.search(row.question, row.lang), fold.index.full_text)
+        matrix[i] = [values[name] for name in FEATURES]
     return matrix
 
 
-def train(settings: Settings, out: Path = MODEL_FILE) -> AnswerabilityModel:
+def train_all(settings: Settings, ranker_out: Path = RANKER_FILE, model_out: Path = MODEL_FILE) -> tuple:
+    """The re-ranker first (the answerability features are read from the re-ranked retrieval), then the model."""
+    corpus = load_corpus(settings.data_dir)
+    rows = examples(settings.data_dir, load_questions(settings.data_dir, corpus.clauses))
+    with tempfile.TemporaryDirectory() as workdir:
+        folds = build_folds(settings, rows, Path(workdir))
+        ranker = train_ranker(folds, rows)
+        ranker.save(ranker_out)
+        log.info("re-ranker trained: %s", ranker.trained_on)
+        for fold in folds:
+            fold.retriever.ranker = ranker
+        model = train_answerability(settings, feature_rows(folds, rows), rows, model_out)
+    return ranker, model
+
+
+def train_answerability(settings: Settings, matrix: np.ndarray, rows: list[Example], out: Path) -> AnswerabilityModel:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
-    corpus = load_corpus(settings.data_dir)
-    rows = examples(settings.data_dir, load_questions(settings.data_dir, corpus.clauses))
-    matrix = feature_rows(settings, rows)
     labels = np.array([r.answerable for r in rows], dtype=int)
     test = np.array([held_out(r) for r in rows])
     mean, scale = matrix[~test].mean(axis=0), matrix[~test].std(axis=0) + 1e-9
@@ -172,7 +247,10 @@ def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bi
 
 def data_fingerprint(data_dir: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted([*(data_dir / "questions").glob("*.jsonl"), *(data_dir / TRAINING_DIR).rglob("*.jsonl")]):
+    paths = [*(data_dir / "questions").glob("*.jsonl"), *(data_dir / TRAINING_DIR).rglob("*.jsonl")]
+    for path in sorted([*paths, data_dir / THESAURUS_FILE, data_dir / GLOSSARY_FILE]):
+        if not path.exists():
+            continue
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -1,0 +1,62 @@
+"""Parse a question once: language, documents named, what it asks for, places and organisations named."""
+
+from __future__ import annotations
+
+import re
+
+from bot.documents import DocumentNames
+from bot.intent import (
+    ASKS_AMOUNT,
+    ASKS_COUNT,
+    ASKS_DEFINITION,
+    ASKS_LIST,
+    ASKS_METADATA,
+    ASKS_TIME,
+    ASKS_WHO,
+    ASKS_YES_NO,
+    quantities_asked,
+)
+from bot.scope import PLACE_NAMES
+from core.schema import Question
+from index.tokenize import Tokenizer
+
+# What a question asks for, by the words people use to ask it.
+ASKS = (
+    ("amount", ASKS_AMOUNT),
+    ("duration", ASKS_TIME),
+    ("body", ASKS_WHO),
+    ("list", ASKS_LIST),
+    ("count", ASKS_COUNT),
+    ("definition", ASKS_DEFINITION),
+    ("yes_no", ASKS_YES_NO),
+    ("document_facts", ASKS_METADATA),
+)
+_ENGLISH_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][A-Za-z]{2,}\b")
+
+
+def parse_question(text: str, lang: str, names: DocumentNames, tokenizer: Tokenizer) -> Question:
+    named, without_names = names.find(text)
+    ranking_text = without_names if named and re.search(r"[\w\u3400-\u9fff]{2}", without_names) else text
+    places, organisations = _names(text, lang, tokenizer)
+    return Question(
+        text=text,
+        lang=lang,
+        named_documents=named,
+        ranking_text=ranking_text,
+        asks=frozenset(kind for kind, pattern in ASKS if pattern.search(text)),
+        quantities=tuple(ask.name for ask in quantities_asked(text)),
+        places=places,
+        organisations=organisations,
+    )
+
+
+def _names(text: str, lang: str, tokenizer: Tokenizer) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Places and organisations: jieba's parts of speech in Chinese (ns, nt), capitalised names in English."""
+    if lang == "en":
+        words = list(dict.fromkeys(_ENGLISH_NAME.findall(text)))
+        places = tuple(w for w in words if w.lower() in PLACE_NAMES)
+        return places, tuple(w for w in words if w not in places)
+    tagged = tokenizer.tagged_words(text) if re.search(r"[\u3400-\u9fff]", text) else []
+    places = tuple(dict.fromkeys(w for w, tag in tagged if tag == "ns"))
+    organisations = tuple(dict.fromkeys(w for w, tag in tagged if tag == "nt"))
+    return places, organisations
