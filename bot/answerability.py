@@ -26,6 +26,7 @@ FEATURES = (
     "coverage",  # weighted share of the question's concepts in the best of the first 3 clauses
     "coverage_top1",  # the same for the first clause
     "asked_overlap",  # share of the question said by one question people ask of a top clause
+    "unanswerable_overlap",  # share of the question said by the nearest question the corpus does not answer
     "agreement",  # share of retrievers ranking the first hit in their top 5
     "absent_share",  # weight share of concepts the corpus never mentions
     "unknown_place",  # 1 when the question names a place the corpus never mentions
@@ -45,8 +46,9 @@ class Assessment:
     unknown_places: tuple[str, ...]
 
     def drivers(self, model: AnswerabilityModel, n: int = 3) -> list[tuple[str, float]]:
-        """The features that moved the probability most (signed contribution to the log-odds)."""
-        return model.contributions(self.features)[:n]
+        """The features that moved the probability most (signed contribution to the log-odds); none when nothing
+        was retrieved."""
+        return model.contributions(self.features)[:n] if self.features else []
 
 
 def features_of(retrieval: Retrieval, full_text: Callable[[str], str]) -> tuple[dict[str, float], tuple[str, ...]]:
@@ -57,6 +59,7 @@ def features_of(retrieval: Retrieval, full_text: Callable[[str], str]) -> tuple[
         "coverage": retrieval.coverage,
         "coverage_top1": shares[0] if shares else 0.0,
         "asked_overlap": signals.asked_overlap,
+        "unanswerable_overlap": signals.unanswerable_overlap,
         "agreement": signals.agreement,
         "absent_share": signals.absent_share,
         "unknown_place": float(bool(signals.unknown_places)),

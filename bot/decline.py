@@ -61,7 +61,10 @@ class Decision:
 def decide(model: AnswerabilityModel, retrieval: Retrieval, full_text: Callable[[str], str]) -> Decision:
     assessment = model.assess(retrieval, full_text)
     threshold = model.threshold(retrieval.query.lang)
-    if assessment.probability >= threshold:
+    question = retrieval.query.question
+    # The number, issuer, dates and status of a document the question names are in the catalogue: always answered.
+    catalogue_answers = question.asks_for("document_facts") and bool(question.named_documents)
+    if assessment.probability >= threshold or catalogue_answers:
         return Decision(False, assessment.probability, "", threshold, assessment)
     reason = NOT_COVERED
     if assessment.unknown_places:

@@ -26,6 +26,7 @@ CANDIDATE_FEATURES = (
     "defines",  # the question asks what something is and the clause defines a term
     "frame",  # a notice/preamble/closing clause: +1 for a question about the document, -1 otherwise
     "named_document",  # the clause is in a document the question names
+    "list_item",  # the question asks for a list and the clause is an item under a heading other candidates share
 )
 
 

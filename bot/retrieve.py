@@ -18,6 +18,7 @@ from core.config import Settings
 from core.schema import Clause, Hit, Question
 from index import ClauseIndex, Glossary, SubstringCounter, top_k
 from index.glossary import english_key
+from index.questions import load_unanswerable
 from index.store import lexical_text
 from index.thesaurus import THESAURUS_FILE, Thesaurus
 from index.tokenize import STOPWORDS_EN, STOPWORDS_ZH, normalise_query_text
@@ -83,6 +84,7 @@ class Signals:
     """What the retrieval says about whether the corpus answers the question (read by the answerability model)."""
 
     asked_overlap: float = 0.0  # best share (by IDF) of the question's words in one question people ask of a top clause
+    unanswerable_overlap: float = 0.0  # the same share in the nearest question the corpus does not answer
     agreement: float = 0.0  # share of the retrievers that rank the first hit in their own top 5
     absent_share: float = 0.0  # weight share of the question's concepts that the corpus never mentions
     unknown_places: tuple[str, ...] = ()  # places named that the corpus never mentions (深圳, Shenzhen)
@@ -111,7 +113,12 @@ class Retrieval:
 
 class Retriever:
     def __init__(
-        self, index: ClauseIndex, glossary: Glossary, settings: Settings, ranker: LinearRanker | None = None
+        self,
+        index: ClauseIndex,
+        glossary: Glossary,
+        settings: Settings,
+        ranker: LinearRanker | None = None,
+        unanswerable: tuple[str, ...] | None = None,
     ) -> None:
         self.index = index
         self.glossary = glossary
@@ -140,6 +147,8 @@ class Retriever:
         )
         self._asked = _asked_haystacks(index)
         self.ranker = ranker or LinearRanker.load()
+        examples = load_unanswerable(settings.data_dir) if unanswerable is None else unanswerable
+        self._unanswerable = [set(index.lexical.tokenizer.tokens(q)) for q in examples]
         self._asked_words: dict[str, list[set[str]]] = {}
         if index.questions is not None:
             for row in index.question_rows:
@@ -198,7 +207,13 @@ class Retriever:
         query = self.build_query(question)
         rankings, best_part = self._rankings(question, query, self._prior(question))
         fused = reciprocal_rank_fusion(rankings)
-        items = tuple(self._candidate(question, query, cid, score, rankings) for cid, score in fused[:RERANK_DEPTH])
+        head = fused[:RERANK_DEPTH]
+        parents = [_parent(self.index.first_part(cid)) for cid, _ in head]
+        listed = {p for p in parents if p and parents.count(p) > 1} if question.asks_for("list") else set()
+        items = tuple(
+            self._candidate(question, query, cid, score, rankings, parent in listed)
+            for (cid, score), parent in zip(head, parents, strict=True)
+        )
         return CandidatePool(query, rankings, best_part, fused, items)
 
     def _rankings(
@@ -224,7 +239,13 @@ class Retriever:
         return rankings, self._best_parts(lexical)
 
     def _candidate(
-        self, question: Question, query: Query, clause_id: str, fused: float, rankings: dict[str, list[str]]
+        self,
+        question: Question,
+        query: Query,
+        clause_id: str,
+        fused: float,
+        rankings: dict[str, list[str]],
+        list_item: bool,
     ) -> Candidate:
         """What the re-ranker reads about one candidate clause (CANDIDATE_FEATURES, in order)."""
         text = self.index.full_text(clause_id)
@@ -238,6 +259,7 @@ class Retriever:
             "defines": float(question.asks_for("definition") and bool(DEFINES.search(text))),
             "frame": (1.0 if question.asks_for("document_facts") else -1.0) if frame else 0.0,
             "named_document": float(clause.doc_id in question.named_documents),
+            "list_item": float(list_item),
         }
         return Candidate(clause_id, tuple(values[name] for name in CANDIDATE_FEATURES))
 
@@ -257,7 +279,8 @@ class Retriever:
         total = sum(c.weight for c in query.concepts) or 1.0
         absent = sum(c.weight for c in query.concepts if not self._mentioned(c)) / total
         overlap = self._asked_overlap(question.ranking_text, [h.clause.clause_id for h in hits[:COVERAGE_HITS]])
-        return Signals(overlap, agreement, absent, self._unknown_places(question))
+        near_miss = self._overlap(question.text, self._unanswerable)
+        return Signals(overlap, near_miss, agreement, absent, self._unknown_places(question))
 
     def _mentioned(self, concept: Concept) -> bool:
         """Whether the corpus (its text, translations or the questions people ask of it) mentions a concept."""
@@ -269,18 +292,16 @@ class Retriever:
 
     def _asked_overlap(self, question: str, clause_ids: list[str]) -> float:
         """How much of the question (IDF-weighted words) one question people ask of these clauses says too."""
-        questions = self.index.questions
-        if questions is None:
+        return self._overlap(question, [words for cid in clause_ids for words in self._asked_words.get(cid, ())])
+
+    def _overlap(self, question: str, others: list[set[str]]) -> float:
+        """The largest IDF-weighted share of the question's words that one of the other questions contains."""
+        lexical = self.index.lexical
+        words = set(lexical.tokenizer.tokens(question))
+        total = sum(lexical.idf(w) for w in words)
+        if not total or not others:
             return 0.0
-        words = set(questions.tokenizer.tokens(question))
-        total = sum(questions.idf(w) for w in words)
-        if not total:
-            return 0.0
-        best = 0.0
-        for clause_id in clause_ids:
-            for asked in self._asked_words.get(clause_id, ()):
-                best = max(best, sum(questions.idf(w) for w in words & asked) / total)
-        return best
+        return max(sum(lexical.idf(w) for w in words & other) for other in others) / total
 
     def _unknown_places(self, question: Question) -> tuple[str, ...]:
         """Places the question names that no clause mentions: the question is probably about somewhere else."""
@@ -372,6 +393,12 @@ def concept_match(concept: Concept, text: str, english_stems: str = "", asked: s
         return 0.0
     pairs = [word[i : i + 2] for i in range(len(word) - 1)]
     return BIGRAM_CREDIT * sum(p in text for p in pairs) / len(pairs)
+
+
+def _parent(clause: Clause) -> str:
+    """The numbered heading a clause sits under (cp-meddevice-plan#二.(二) for …#二.(二).1), if it has one."""
+    head, dot, _ = clause.clause_id.partition("#")[2].rpartition(".")
+    return f"{clause.doc_id}#{head}" if dot and clause.headings else ""
 
 
 def _dedupe(clauses: list[Clause]) -> list[str]:

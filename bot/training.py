@@ -90,9 +90,11 @@ def build_folds(settings: Settings, rows: list[Example], workdir: Path) -> list[
     folds = []
     for fold in range(FOLDS):
         kept = tuple(q for q in questions if fold_of.get((q.clause_id, q.question)) != fold)
+        unanswerable = tuple(r.question for r in rows if not r.answerable and r.fold != fold)
         folder = workdir / f"fold-{fold}"
         index = build_index(corpus, folder, glossary, None, settings.hnsw_threshold, translations, kept)
-        retriever = Retriever(index, glossary, replace(settings, index_dir=folder), LinearRanker.fused_only())
+        fold_settings = replace(settings, index_dir=folder)
+        retriever = Retriever(index, glossary, fold_settings, LinearRanker.fused_only(), unanswerable)
         folds.append(Fold(retriever, index))
     return folds
 

@@ -20,6 +20,7 @@ from core.schema import Clause
 
 log = logging.getLogger(__name__)
 QUESTIONS_DIR = "questions"
+TRAINING_DIR = "training"  # questions written to teach the bot what the corpus does not answer
 MIN_PER_CLAUSE, MAX_PER_CLAUSE = 3, 12  # the writers aim at 5-10; a short clause (施行日期) may have 3
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # A figure stated in a question must be the clause's: digits (with their unit words) and Chinese-numeral amounts.
@@ -84,6 +85,16 @@ def load_questions(data_dir: Path, clauses: Sequence[Clause]) -> tuple[ClauseQue
         if stale:
             log.info("%s: %d questions of changed or removed clauses left out", path.name, stale)
     return tuple(dict.fromkeys(out))
+
+
+def load_unanswerable(data_dir: Path) -> tuple[str, ...]:
+    """The near-miss and out-of-scope questions of data/training (questions the corpus does not answer)."""
+    out: list[str] = []
+    for path in sorted((data_dir / TRAINING_DIR).rglob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and (question := str(json.loads(line).get("question", "")).strip()):
+                out.append(question)
+    return tuple(out)
 
 
 def check_questions(data_dir: Path, clauses: Sequence[Clause], doc_ids: Sequence[str] = ()) -> list[str]:

@@ -66,7 +66,7 @@ def llm_bot(offline_bot: PolicyBot, base_url: str, **overrides: object) -> Polic
 
 def number_of(bot: PolicyBot, question: str, clause_id: str, lang: str = "zh") -> int:
     """The [n] a clause gets in the prompt for a question (retrieval is deterministic)."""
-    hits = bot.retriever.retrieve(question, lang).hits
+    hits = bot.retriever.search(question, lang).hits
     sources = clause_sources(hits, bot.index, lang, bot.settings.today_date(), bot.settings.llm_max_context_chars)
     return next(s.number for s in sources if s.clause_id == clause_id)
 
@@ -91,7 +91,7 @@ def test_prompt_files_render_and_a_missing_variable_fails() -> None:
 
 
 def test_context_budget_keeps_the_best_clauses(offline_bot: PolicyBot) -> None:
-    hits = offline_bot.retriever.retrieve(FUNDING_ZH, "zh").hits
+    hits = offline_bot.retriever.search(FUNDING_ZH, "zh").hits
     today = offline_bot.settings.today_date()
     everything = clause_sources(hits, offline_bot.index, "zh", today, 100_000)
     tight = clause_sources(hits, offline_bot.index, "zh", today, 300)
