@@ -72,11 +72,13 @@ def test_ask_in_english_and_forced_language(client: TestClient) -> None:
 def test_feedback_reaches_the_log(client: TestClient) -> None:
     body = client.post("/api/ask", json={"question": "火星移民政策是什么？"}).json()
     assert body["declined"]
-    ok = client.post("/api/feedback", json={"id": int(body["id"]), "rating": -1, "comment": "需要火星政策"})
+    rating = {"id": int(body["id"]), "feedback_token": body["feedback_token"], "rating": -1, "comment": "需要火星政策"}
+    ok = client.post("/api/feedback", json=rating)
     assert ok.status_code == 200
     entry = client.app.state.querylog.get(int(body["id"]))
     assert (entry.status, entry.feedback, entry.comment) == ("declined", -1, "需要火星政策")
-    assert client.post("/api/feedback", json={"id": 999999, "rating": 1}).status_code == 404
+    missing = {"id": 999999, "feedback_token": body["feedback_token"], "rating": 1}
+    assert client.post("/api/feedback", json=missing).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -153,10 +155,12 @@ def test_public_page_holds_nothing_of_the_console(client: TestClient) -> None:
 
 
 def test_query_log_rows_feedback_and_gaps(querylog: QueryLog) -> None:
-    answered = querylog.record("外资研发中心有什么资金支持？", "zh", "answered", ["cp-measures-draft#四.(十二)"], 12.5)
+    answered = querylog.record(
+        "外资研发中心有什么资金支持？", "zh", "answered", ["cp-measures-draft#四.(十二)"], 12.5, token="t-1"
+    )
     declined = querylog.record("火星移民政策是什么？", "zh", "declined", [], 3.0)
     querylog.record("Is there funding?", "en", "error", [], 1.0, channel="api")
-    assert querylog.feedback(answered, -1) and querylog.comment(answered, "  没有说申请流程  ")
+    assert querylog.feedback(answered, -1, token="t-1") and querylog.comment(answered, "  没有说申请流程  ", token="t-1")
     gaps = querylog.gaps()
     assert [g.id for g in gaps] == [declined, answered]
     assert gaps[1].comment == "没有说申请流程" and gaps[1].clause_ids == ("cp-measures-draft#四.(十二)",)
@@ -180,6 +184,7 @@ def test_query_log_keeps_no_personal_data_and_expires_rows(querylog: QueryLog) -
         "latency_ms",
         "feedback",
         "comment",
+        "feedback_token",  # a sha256 of the answer's token, not of anything about the asker
     ]
     old = querylog.record("旧问题", "zh", "answered")
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=querylog.retention_days + 1)
@@ -335,7 +340,7 @@ def test_a_chat_turn_streams_then_shows_cards_and_logs(bot, querylog: QueryLog) 
     chat, _box, history, ui_lang, locked, ids, plain, _row = final
     assert "pb-card" in chat[-1]["content"] and chat[0]["role"] == "user"
     assert ui_lang == "zh" and locked  # the first question set the interface language
-    entry = querylog.get(ids[1])
+    entry = querylog.get(ids[1][0])
     assert entry.status == "answered" and entry.question == "外资研发中心有什么资金支持？"
     assert plain.startswith("根据")
     follow_up = list(converse(streaming, querylog, "申请条件是什么？", chat, history, ui_lang, locked, ids))

@@ -12,20 +12,22 @@ from pathlib import Path
 
 import gradio as gr
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from gradio.networking import setup_tunnel
 
 from bot import PolicyBot
 from core.config import Settings
 from core.errors import PolicybotError
 from web.api import api_router
+from web.apidocs import docs_html
 from web.console import build_console
 from web.holder import BotHolder, as_holder
 from web.lookup import catalogue_numbers
 from web.querylog import QueryLog
 from web.ratelimit import RateLimiter
+from web.security import LoginGuard, LoginGuardMiddleware, SecurityHeadersMiddleware, frame_origins
 from web.ui import build_chat
 from web.updates import Updater
 
@@ -95,17 +97,32 @@ def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLo
     from the console (or its "reload from disk" after a CLI add / rollback) goes live without a restart.
     """
     check_production(settings)
+    frame_origins(settings)  # a malformed POLICYBOT_FRAME_ANCESTORS stops the start, not the first page
     holder = as_holder(bot)
-    querylog = querylog or QueryLog(settings.query_log_path, settings.log_retention_days)
-    limiter = RateLimiter(settings.rate_limit_per_minute)  # one budget per client for the API and the chat
-    app = FastAPI(
-        title="policybot", version=version(), docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
-    )
+    querylog = querylog or QueryLog(settings.query_log_path, settings.log_retention_days, settings.database_url)
+    # One budget per client for the API and the chat, kept in the database that all workers share.
+    limiter = RateLimiter(settings.rate_limit_per_minute, database=querylog.database)
+    guard = LoginGuard(querylog.database, settings)
+    # docs_url=None: FastAPI's Swagger page loads scripts from a CDN; /api/docs below loads nothing.
+    app = FastAPI(title="policybot", version=version(), docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     if origins := cors_origins(settings):
         app.add_middleware(
             CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["Content-Type"]
         )
+    app.add_middleware(LoginGuardMiddleware, guard=guard)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: every response gets the headers
     app.include_router(api_router(holder, querylog, settings, version(), limiter), prefix="/api")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return HTMLResponse(docs_html(app.openapi()))
+
+    @app.get("/staff", include_in_schema=False)
+    def staff_slash(request: Request) -> RedirectResponse:
+        # The address the app prints has no slash; the console (a mount) lives at /staff/.
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/staff/{query}", status_code=307)
+
     common = {
         "theme": theme(),
         "css_paths": [CSS],
@@ -132,7 +149,6 @@ def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLo
         )
     else:
 
-        @app.get("/staff", include_in_schema=False)
         @app.get("/staff/{rest:path}", include_in_schema=False)
         def staff_disabled(rest: str = "") -> HTMLResponse:
             return HTMLResponse(DISABLED, status_code=503)
@@ -143,6 +159,7 @@ def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLo
     app.state.querylog = querylog
     app.state.bots = holder
     app.state.limiter = limiter
+    app.state.guard = guard
     return app
 
 
