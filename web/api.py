@@ -20,12 +20,13 @@ FEEDBACK_REFUSED = "no answer with this id and feedback_token"
 
 
 def _valid_unicode(value: str) -> str:
-    # JSON may carry a lone surrogate ("\ud800"), which is not text: it cannot be stored or sent back as UTF-8.
+    # JSON may carry a lone surrogate ("\\ud800"): not text, it can be neither stored nor sent back as UTF-8.
     if any("\ud800" <= ch <= "\udfff" for ch in value):
-        raise ValueError("the text contains a lone surrogate (an invalid \\uD800-\\uDFFF escape); send valid Unicode")
+        raise ValueError(SURROGATE)
     return value
 
 
+SURROGATE = "not valid Unicode text: it contains a lone surrogate such as \\ud800"
 Text = Annotated[str, AfterValidator(_valid_unicode)]
 
 
@@ -108,3 +109,29 @@ def api_router(
 def client_key(http: Request) -> str:
     """The client's address as the server sees it (behind a proxy, run uvicorn with --forwarded-allow-ips)."""
     return http.client.host if http.client else "unknown"
+
+
+def validation_error_body(errors: list) -> dict:
+    """422 details that can always be sent: the offending input is echoed with lone surrogates escaped.
+
+    FastAPI's own handler echoes the input as it came, and a lone surrogate ("\\ud800") in it made the
+    response itself fail to encode: a 500 instead of the 422 that says what is wrong.
+    """
+
+    def safe(value: object) -> object:
+        if isinstance(value, str):
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        if isinstance(value, dict):
+            return {k: safe(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [safe(v) for v in value]
+        return value if value is None or isinstance(value, (int, float, bool)) else str(value)
+
+    details = []
+    for error in errors:
+        error = dict(error)
+        error.pop("ctx", None)  # may hold exception objects
+        if error.get("type") == "string_unicode":
+            error["msg"] = SURROGATE
+        details.append(safe(error))
+    return {"detail": details}

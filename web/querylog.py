@@ -86,7 +86,7 @@ class QueryLog:
         row = {
             "asked_at": _now(),
             "channel": channel,
-            "question": question,
+            "question": _text(question),  # the chat passes text as typed: a lone surrogate must not fail the insert
             "lang": lang,
             "status": status,
             "clause_ids": json.dumps(list(clause_ids), ensure_ascii=False),
@@ -107,12 +107,12 @@ class QueryLog:
             raise ValueError(f"rating must be 1, -1 or None, not {rating!r}")
         values: dict[str, object] = {"feedback": rating}
         if comment is not None:
-            values["comment"] = comment.strip()[:MAX_COMMENT_CHARS]
+            values["comment"] = _text(comment.strip()[:MAX_COMMENT_CHARS])
         return self._update(entry_id, token, values)
 
     def comment(self, entry_id: int, comment: str, *, token: str) -> bool:
         """Add a comment without touching the rating (the same token rule as `feedback`)."""
-        return self._update(entry_id, token, {"comment": comment.strip()[:MAX_COMMENT_CHARS]})
+        return self._update(entry_id, token, {"comment": _text(comment.strip()[:MAX_COMMENT_CHARS])})
 
     def _update(self, entry_id: int, token: str, values: dict[str, object]) -> bool:
         if not token or len(token) > MAX_TOKEN_CHARS:
@@ -168,6 +168,10 @@ class QueryLog:
         with self.database.read() as conn:
             rows = conn.execute(statement).all()
         return [LogEntry(*row[:6], tuple(json.loads(row[6])), *row[7:]) for row in rows]
+
+
+def _text(value: str) -> str:
+    return value.encode("utf-8", "replace").decode("utf-8")
 
 
 def _now() -> str:

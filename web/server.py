@@ -13,14 +13,15 @@ from pathlib import Path
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from gradio.networking import setup_tunnel
 
 from bot import PolicyBot
 from core.config import Settings
 from core.errors import PolicybotError
-from web.api import api_router
+from web.api import api_router, validation_error_body
 from web.apidocs import docs_html
 from web.console import build_console
 from web.holder import BotHolder, as_holder
@@ -112,6 +113,10 @@ def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLo
     app.add_middleware(LoginGuardMiddleware, guard=guard)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: every response gets the headers
     app.include_router(api_router(holder, querylog, settings, version(), limiter), prefix="/api")
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(validation_error_body(list(exc.errors())), status_code=422)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
