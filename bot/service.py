@@ -16,7 +16,8 @@ from bot.language import SUPPORTED, clean_question, detect_language
 from bot.llm import make_llm
 from bot.prompts import clause_sources
 from bot.render import citation_heading, document_facts, document_name, label_en, status_warning, with_chinese_amounts
-from bot.retrieve import Retrieval, Retriever
+from bot.retrieve import Retrieval
+from bot.versions import CurrentVersionsRetriever
 from core.config import Settings
 from core.schema import Answer, Citation, Clause, DocumentInfo, Hit
 from index import ClauseIndex, Glossary, load_embedder, open_index
@@ -73,7 +74,7 @@ class PolicyBot:
         self.settings = settings
         self.index = index
         self.glossary = glossary
-        self.retriever = Retriever(index, glossary, settings)
+        self.retriever = CurrentVersionsRetriever(index, glossary, settings)  # superseded versions: bot/versions.py
         self.status_notes = status_notes
         self.llm = make_llm(settings)  # None unless POLICYBOT_LLM_BASE_URL and POLICYBOT_LLM_MODEL are set
         self.followups = FollowUps(self.retriever, glossary, self.llm)
