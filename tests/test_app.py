@@ -160,7 +160,9 @@ def test_query_log_rows_feedback_and_gaps(querylog: QueryLog) -> None:
     )
     declined = querylog.record("火星移民政策是什么？", "zh", "declined", [], 3.0)
     querylog.record("Is there funding?", "en", "error", [], 1.0, channel="api")
-    assert querylog.feedback(answered, -1, token="t-1") and querylog.comment(answered, "  没有说申请流程  ", token="t-1")
+    assert querylog.feedback(answered, -1, token="t-1") and querylog.comment(
+        answered, "  没有说申请流程  ", token="t-1"
+    )
     gaps = querylog.gaps()
     assert [g.id for g in gaps] == [declined, answered]
     assert gaps[1].comment == "没有说申请流程" and gaps[1].clause_ids == ("cp-measures-draft#四.(十二)",)
@@ -217,11 +219,31 @@ def numbers() -> dict[str, str]:
         ("主席令第三十一号 第三十条", "drug-law#第三十条"),
         ("cp-measures-draft#四.(十二)", "cp-measures-draft#四.(十二)"),
         ("Drug Administration Law art. 30", "drug-law#第三十条"),
+        # Issue 19: what staff type (abbreviated names, bare and Arabic article numbers, a paragraph).
+        ("医疗器械条例 第十八条", "md-reg#第十八条"),
+        ("药品管理法 98", "drug-law#第九十八条"),
+        ("药品管理法98条", "drug-law#第九十八条"),
+        ("外资法 第4条", "fil#第四条"),
+        ("人遗条例 第十条", "hgr-reg#第十条"),
+        ("药品管理法 第98条第2款", "drug-law#第九十八条"),
+        ("外商投资法实施条例 第4条", "fil-impl#第四条"),
     ],
 )
 def test_lookup_finds_the_clause(bot, numbers, reference: str, clause_id: str) -> None:
     found = find_clause(reference, bot.index.documents, bot.index.clauses, numbers)
     assert found.clause is not None and found.clause.clause_id == clause_id
+
+
+def test_lookup_of_a_paragraph(bot, numbers) -> None:
+    from web.console import lookup_html
+
+    found = find_clause("药品管理法第98条第2款", bot.index.documents, bot.index.clauses, numbers)
+    assert found.paragraph == 2
+    html = lookup_html(found, bot, "", "in_force")
+    shown = html.split('pb-paragraph" lang="zh">')[1].split("</div>")[0]
+    assert shown.startswith("有下列情形之一的，为假药：") and "（四）" in shown and "劣药" not in shown
+    with pytest.raises(ReferenceNotFound, match="no paragraph 9"):
+        find_clause("药品管理法 第九十八条第九款", bot.index.documents, bot.index.clauses, numbers)
 
 
 def test_catalogue_numbers_follow_the_seed_files(numbers) -> None:

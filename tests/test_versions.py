@@ -37,7 +37,10 @@ def test_a_superseded_version_is_not_retrieved_unless_history_is_asked(live, tmp
     english = bot.ask("Is there funding for a multinational R&D centre?")
     assert "cp-measures-draft" not in _cited_docs(english)
     # A question about the old version still finds it.
-    for history in ("旧版措施对外资研发中心有什么资金支持？", "What did the previous version say about R&D centre funding?"):
+    for history in (
+        "旧版措施对外资研发中心有什么资金支持？",
+        "What did the previous version say about R&D centre funding?",
+    ):
         assert "cp-measures-draft" in _cited_docs(bot.ask(history)), history
     # The old text is still in the index (clause lookup, documents tab).
     assert any(c.doc_id == "cp-measures-draft" for c in bot.index.clauses)
