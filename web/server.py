@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 import threading
 import time
@@ -24,7 +25,7 @@ from core.errors import PolicybotError
 from web.api import api_router, validation_error_body
 from web.apidocs import docs_html
 from web.console import build_console
-from web.holder import BotHolder, as_holder
+from web.holder import BotHolder, as_holder, warm_up
 from web.lookup import catalogue_numbers
 from web.querylog import QueryLog
 from web.ratelimit import RateLimiter
@@ -32,6 +33,7 @@ from web.security import LoginGuard, LoginGuardMiddleware, SecurityHeadersMiddle
 from web.ui import build_chat
 from web.updates import Updater
 
+log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent / "assets"
 PUBLIC_MAX_FILE_BYTES = 1024
 CSS = ASSETS / "policybot.css"
@@ -89,6 +91,15 @@ def staff_login(settings: Settings):
 
 def cors_origins(settings: Settings) -> list[str]:
     return [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
+
+
+def load_bot(settings: Settings) -> PolicyBot:
+    """The bot a server starts with: index loaded (or built), then warmed up before it takes any question."""
+    started = time.perf_counter()
+    bot = PolicyBot.from_settings(settings)
+    warm_up(bot)
+    log.info("bot ready in %.1f s (warm-up included)", time.perf_counter() - started)
+    return bot
 
 
 def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLog | None = None) -> FastAPI:

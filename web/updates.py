@@ -19,7 +19,7 @@ from core.config import Settings
 from core.errors import IndexBusyError
 from index import GLOSSARY_FILE, ClauseIndex, Glossary, load_embedder, load_index, rebuild, rollback, update_lock
 from ingest.add import AddPlan, apply_add
-from web.holder import BotHolder
+from web.holder import BotHolder, warm_up
 
 log = logging.getLogger(__name__)
 SMOKE_QUERY = "政策支持"  # a search the new bot must answer before it goes live (retrieval only, never the LLM)
@@ -144,6 +144,7 @@ class Updater:
         glossary = Glossary.load(self.settings.data_dir / GLOSSARY_FILE)
         bot = PolicyBot(self.settings, index, glossary, getattr(old, "status_notes", ()))
         bot.hits_for(SMOKE_QUERY)  # a bot that cannot search must not replace one that can
+        warm_up(bot)  # the first questions on the new index must not each pay for loading it
         self.holder.swap(bot)
         log.info("now answering from %s", index.folder)
 
