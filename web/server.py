@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import secrets
 import threading
 import time
 import tomllib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from web.querylog import QueryLog
 from web.ratelimit import RateLimiter
 from web.security import LoginGuard, LoginGuardMiddleware, SecurityHeadersMiddleware, frame_origins
 from web.ui import build_chat
-from web.updates import Updater
+from web.updates import IndexWatcher, Updater
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -115,8 +117,26 @@ def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLo
     # One budget per client for the API and the chat, kept in the database that all workers share.
     limiter = RateLimiter(settings.rate_limit_per_minute, database=querylog.database)
     guard = LoginGuard(querylog.database, settings)
+    # Every worker follows `current` on disk: a build switched by another worker or the CLI goes live here too.
+    watcher = IndexWatcher(Updater(holder, settings), settings.index_poll_seconds)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        watcher.start()
+        try:
+            yield
+        finally:
+            watcher.stop()
+
     # docs_url=None: FastAPI's Swagger page loads scripts from a CDN; /api/docs below loads nothing.
-    app = FastAPI(title="policybot", version=version(), docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(
+        title="policybot",
+        version=version(),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
     if origins := cors_origins(settings):
         app.add_middleware(
             CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["Content-Type"]
@@ -150,7 +170,7 @@ def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLo
     app.state.updater = None
     if settings.staff_password:
         numbers = catalogue_numbers(settings.data_dir)
-        app.state.updater = Updater(holder, settings)
+        app.state.updater = watcher.updater  # one update at a time: the console's and the watcher's
         console = build_console(holder, querylog, numbers, settings, app.state.updater).queue(
             default_concurrency_limit=CONSOLE_CONCURRENCY, max_size=MAX_QUEUED
         )
@@ -176,6 +196,7 @@ def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLo
     app.state.bots = holder
     app.state.limiter = limiter
     app.state.guard = guard
+    app.state.watcher = watcher
     return app
 
 
