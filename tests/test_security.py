@@ -198,3 +198,12 @@ def test_api_docs_load_nothing_from_other_hosts(client: TestClient) -> None:
     assert "<script" not in page.text.lower()
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", page.text)
     assert client.get("/api/openapi.json").json()["paths"]["/api/feedback"]
+
+
+def test_parallel_guesses_cannot_slip_under_the_limit(bot, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _client(bot, tmp_path, login_max_failures=3) as client, ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda i: _login(client, f"guess-{i}").status_code, range(12)))
+        assert codes.count(400) == 3 and codes.count(429) == 9, codes  # each attempt is counted before the check
+        assert _login(client, STAFF_PASSWORD).status_code == 429

@@ -139,23 +139,27 @@ class Database:
 
     # --- sliding-window counters (rate limit, login failures) ---------------------------------------------
 
-    def take(self, key: str, now: float, window: float, limit: int) -> bool:
-        """Count one hit for key unless `limit` hits already fall in the window; True when it was counted.
+    def take(self, key: str, now: float, window: float, limit: int, table: Table = rate_hits) -> int:
+        """Count one hit for key unless `limit` hits already fall in the window: its row id, or 0 when refused.
 
         Insert first, then count the hits up to and including this one: two workers racing for the last
         slot can both be refused, never both admitted (the limit is never exceeded).
         """
         with self.write() as conn:
-            new_id = conn.execute(rate_hits.insert().values(key=key, at=now)).inserted_primary_key[0]
+            new_id = conn.execute(table.insert().values(key=key, at=now)).inserted_primary_key[0]
             ahead = conn.execute(
                 select(func.count())
-                .select_from(rate_hits)
-                .where(rate_hits.c.key == key, rate_hits.c.at > now - window, rate_hits.c.id <= new_id)
+                .select_from(table)
+                .where(table.c.key == key, table.c.at > now - window, table.c.id <= new_id)
             ).scalar_one()
             if ahead > limit:
-                conn.execute(delete(rate_hits).where(rate_hits.c.id == new_id))
-                return False
-            return True
+                conn.execute(delete(table).where(table.c.id == new_id))
+                return 0
+            return int(new_id)
+
+    def forget(self, table: Table, ids: list[int]) -> None:
+        with self.write() as conn:
+            conn.execute(delete(table).where(table.c.id.in_(ids)))
 
     def oldest(self, table: Table, key: str, now: float, window: float) -> float | None:
         with self.read() as conn:

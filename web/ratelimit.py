@@ -44,7 +44,7 @@ class RateLimiter:
             if now - self._purged_at > _PURGE_EVERY_S:  # old hits only slow the count down: drop them
                 self._purged_at = now
                 self._database.purge_counters(rate_hits, now - WINDOW_S)
-            return self._database.take(key, now, WINDOW_S, self.per_minute)
+            return bool(self._database.take(key, now, WINDOW_S, self.per_minute))
         with self._lock:
             hits = self._hits.setdefault(key, deque())
             while hits and now - hits[0] >= WINDOW_S:

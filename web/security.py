@@ -6,6 +6,7 @@ its assets, its queue), which FastAPI dependencies would not reach.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -44,29 +45,60 @@ class LoginGuard:
             (f"user:{user.strip().lower()}", self.max_failures * USER_FACTOR),
         ]
 
+    def begin(self, client: str, user: str) -> tuple[list[int], int]:
+        """Count this attempt as a failure up front: (its rows, 0), or ([], seconds left) when locked out.
+
+        Counted before the password is checked, so parallel guesses (on one worker or several) cannot all
+        slip under the limit, and a worker's next check sees a failure another worker has just answered.
+        """
+        if not self.enabled:
+            return [], 0
+        now, rows = self._clock(), []
+        for key, limit in self._keys(client, user):
+            row = self.database.take(key, now, self.window, limit, table=login_failures)
+            if not row:
+                self.database.forget(login_failures, rows)
+                return [], self._wait(key, now)
+            rows.append(row)
+        return rows, 0
+
     def retry_after(self, client: str, user: str) -> int:
         """0 when this client may try to log in as this user; else the seconds until the lockout ends."""
         if not self.enabled:
             return 0
         now = self._clock()
-        waits = []
-        for key, limit in self._keys(client, user):
-            if self.database.count(login_failures, key, now, self.window) >= limit:
-                oldest = self.database.oldest(login_failures, key, now, self.window) or now
-                waits.append(max(1, int(self.window - (now - oldest)) + 1))
-        return max(waits, default=0)
+        locked = [
+            key
+            for key, limit in self._keys(client, user)
+            if self.database.count(login_failures, key, now, self.window) >= limit
+        ]
+        return max((self._wait(key, now) for key in locked), default=0)
 
-    def failed(self, client: str, user: str) -> None:
+    def _wait(self, key: str, now: float) -> int:
+        oldest = self.database.oldest(login_failures, key, now, self.window) or now
+        return max(1, int(self.window - (now - oldest)) + 1)
+
+    def failed(self, client: str, user: str, rows: list[int] | None = None) -> None:
+        """A wrong password: the attempt's rows stay (they were counted by `begin`, or are added now)."""
         now = self._clock()
-        for key, _ in self._keys(client, user):
-            self.database.add_failure(key, now)
+        if rows is None:
+            for key, _ in self._keys(client, user):
+                self.database.add_failure(key, now)
         self.database.purge_counters(login_failures, now - self.window)
         log.warning("staff login failed: user %r from %s", user[:60], client)
 
-    def succeeded(self, client: str, user: str) -> None:
-        # The client's count restarts; the user's does not, so a guesser cannot reset it by logging in elsewhere.
+    def succeeded(self, client: str, user: str, rows: list[int] | None = None) -> None:
+        # The client's count restarts; the user's keeps earlier failures, so a guesser cannot reset it by
+        # logging in elsewhere. This attempt itself was no failure.
+        if rows:
+            self.database.forget(login_failures, rows)
         self.database.clear(login_failures, f"client:{client}")
         log.info("staff login: user %r from %s", user[:60], client)
+
+    def abandoned(self, rows: list[int]) -> None:
+        """The attempt ended neither way (e.g. a server error): it does not count."""
+        if rows:
+            self.database.forget(login_failures, rows)
 
 
 class LoginGuardMiddleware:
@@ -87,7 +119,7 @@ class LoginGuardMiddleware:
             return
         client = scope["client"][0] if scope.get("client") else "unknown"
         user = _form_user(scope, body)
-        wait = self.guard.retry_after(client, user)
+        rows, wait = await asyncio.to_thread(self.guard.begin, client, user)
         if wait:
             log.warning("staff login refused (locked out): user %r from %s, %d s left", user[:60], client, wait)
             minutes = max(1, round(wait / 60))
@@ -106,11 +138,15 @@ class LoginGuardMiddleware:
                 status[:] = [message["status"]]
             await send(message)
 
-        await self.app(scope, replay, watch)
-        if status and status[0] == 200:
-            self.guard.succeeded(client, user)
-        elif status and 400 <= status[0] < 500:
-            self.guard.failed(client, user)
+        try:
+            await self.app(scope, replay, watch)
+        finally:
+            if status and status[0] == 200:
+                await asyncio.to_thread(self.guard.succeeded, client, user, rows)
+            elif status and status[0] == 400:  # Gradio's "Incorrect credentials"
+                await asyncio.to_thread(self.guard.failed, client, user, rows)
+            else:
+                await asyncio.to_thread(self.guard.abandoned, rows)
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
