@@ -16,7 +16,6 @@ from eval.run import eval_settings
 from index import Glossary, load_index
 from index.dense import Embedder
 from index.glossary import GLOSSARY_FILE
-from index.tokenize import Tokenizer
 
 R = TypeVar("R")
 # Asked before timing, so jieba's tagger, wordfreq's tables and the dense model are loaded; none is golden.
@@ -44,7 +43,9 @@ def load_bot(index_dir: Path, embedder: Embedder | None = None) -> PolicyBot:
 
 def forget(bot: PolicyBot) -> None:
     """Empty the per-question memos, so no question is timed on its own cached result."""
-    Tokenizer._cached_tokens.cache_clear()
+    for index in (bot.index.lexical, bot.index.english, bot.index.questions):
+        if index is not None:
+            index.tokenizer.forget()
     getattr(bot.retriever, "_df_cache", {}).clear()
 
 

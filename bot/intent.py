@@ -38,6 +38,12 @@ ASKS_YES_NO = re.compile(
     r"^(?:can|could|is|are|do|does|did|may|must|should|will|has|have)\b",
     re.I,
 )
+# "废止的 / 旧版 / the previous version": superseded and repealed documents are searched too.
+ASKS_HISTORY = re.compile(
+    r"废止|旧版|老版|原来|以前|之前的|历史|上一版|前一版|被替代|被取代|"
+    r"supersed|repeal|previous version|earlier version|old version|former version|history|historical",
+    re.IGNORECASE,
+)
 # The phrases a clause defines a term with (本法所称…是指, 有下列情形之一的，为假药, "means").
 DEFINES = re.compile(r"是指|所称|指的是|下列情形之一的，为|以下简称|\bmeans\b|\brefers to\b", re.I)
 

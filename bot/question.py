@@ -9,6 +9,7 @@ from bot.intent import (
     ASKS_AMOUNT,
     ASKS_COUNT,
     ASKS_DEFINITION,
+    ASKS_HISTORY,
     ASKS_LIST,
     ASKS_METADATA,
     ASKS_TIME,
@@ -30,6 +31,7 @@ ASKS = (
     ("definition", ASKS_DEFINITION),
     ("yes_no", ASKS_YES_NO),
     ("document_facts", ASKS_METADATA),
+    ("history", ASKS_HISTORY),
 )
 _ENGLISH_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][A-Za-z]{2,}\b")
 

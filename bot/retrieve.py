@@ -34,6 +34,7 @@ _DOCUMENT_WORDS = frozenset(
 _EXPANSION_WEIGHT = 0.7
 GENERAL_COMMON, GENERAL_RARE = 9.0, 14.0  # -log share of a word in general Chinese: everyday .. rare
 FRAME_KINDS = frozenset({"notice", "preamble", "closing", "signature"})
+RETIRED_STATUSES = frozenset({"superseded", "repealed"})
 FRAME_WEIGHT_CONTENT, FRAME_WEIGHT_METADATA = 0.8, 1.2
 _PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
 _FUNCTION_TAGS = frozenset("mtrdpucqyefzl")  # numerals, time, pronouns, adverbs, particles, measure words...
@@ -140,6 +141,10 @@ class Retriever:
         self._substrings = SubstringCounter(self._haystack.values())
         self.document_names = DocumentNames(index.documents, glossary)
         self._clause_docs = np.array([c.doc_id for c in index.clauses])
+        # A superseded or repealed version is searched only by a question about history (beside its replacement
+        # it was cited with the old figures).
+        self.retired_docs = frozenset(d for d, info in index.documents.items() if info.status in RETIRED_STATUSES)
+        self._current_only = np.where(np.isin(self._clause_docs, list(self.retired_docs)), 0.0, 1.0).astype(np.float32)
         self.thesaurus = Thesaurus.load(settings.data_dir / THESAURUS_FILE)
         # Row i of the questions index asks about the clause at position _question_clause[i].
         self._question_clause = np.array(
@@ -234,8 +239,8 @@ class Retriever:
             rankings["questions"] = self._question_ranking(question.ranking_text, prior)
         if self.index.dense is not None and self.index.embedder is not None:
             vector = self.index.embedder.embed([question.text], kind="query")[0]
-            dense = self.index.dense.search(vector, self.settings.candidates)
-            rankings["dense"] = _dedupe([self.index.clauses[i] for i, _ in dense])
+            dense = [i for i, _ in self.index.dense.search(vector, self.settings.candidates) if prior[i] > 0]
+            rankings["dense"] = _dedupe([self.index.clauses[i] for i in dense])  # the prior's exclusions hold here too
         return rankings, self._best_parts(lexical)
 
     def _candidate(
@@ -328,6 +333,8 @@ class Retriever:
         if question.named_documents:
             named = list(question.named_documents)
             prior = prior * np.where(np.isin(self._clause_docs, named), NAMED_DOCUMENT_BOOST, 1.0)
+        if self.retired_docs and not question.asks_for("history"):
+            prior = prior * self._current_only
         return prior
 
     def clause_coverage(self, query: Query, hit: Hit) -> float:

@@ -44,6 +44,13 @@ class Settings:
     rate_limit_per_minute: int = 60  # questions per client IP per minute (API and chat); 0 = no limit
     production: bool = False  # refuse to start the console with an empty or weak (< 12 chars) staff password
     max_upload_mb: int = 50  # `add` / upload: larger files are refused
+    # Shared state of all workers (query log, feedback, rate limits, login lockout); empty = the SQLite file
+    # at query_log_path. postgresql://user:password@host/db for several workers or replicas.
+    database_url: str = ""
+    frame_ancestors: str = ""  # origins (space or comma separated) whose pages may frame the public chat at "/"
+    login_max_failures: int = 5  # failed staff logins per client address before a lockout (per user name: 4x)
+    login_lockout_minutes: int = 15  # how long failures count, and how long a lockout lasts
+    index_poll_seconds: float = 5.0  # how often each worker checks whether `current` points at a new build
 
     @property
     def dense_enabled(self) -> bool:

@@ -149,7 +149,9 @@ class Question:
     lang: str  # "zh" | "en"
     named_documents: frozenset[str] = frozenset()  # documents the question names by title or short name
     ranking_text: str = ""  # the text without those names: inside a named document they match every clause
-    asks: frozenset[str] = frozenset()  # amount, duration, body, list, count, definition, yes_no, document_facts
+    asks: frozenset[str] = (
+        frozenset()
+    )  # amount, duration, body, list, count, definition, yes_no, document_facts, history
     quantities: tuple[str, ...] = ()  # the kinds of figure it asks for that a clause must state (bot.intent)
     places: tuple[str, ...] = ()  # places it names (深圳, Shenzhen)
     organisations: tuple[str, ...] = ()  # organisations it names (国家药监局, BeiGene)

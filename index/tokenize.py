@@ -73,6 +73,9 @@ class Tokenizer:
         self._initialised = False
         self._tagger = None  # jieba.posseg.POSTokenizer, made on first use (its import loads HMM tables: ~0.25 s)
         self._general_counts: dict[str, int] = {}  # jieba's own counts of the domain words, before we boost them
+        # Memo of recent questions, per tokenizer: a cache on the method (shared by the class) kept every replaced
+        # index's tokenizer and its ~110 MB dictionary alive after a reload.
+        self._cached_tokens = lru_cache(maxsize=4096)(self.fresh_tokens)
 
     def _ensure_initialised(self) -> None:
         with self._lock:
@@ -144,9 +147,9 @@ class Tokenizer:
         self._ensure_initialised()
         return self._jieba.total
 
-    @lru_cache(maxsize=4096)  # noqa: B019 - one tokenizer per index; caching repeated questions is the point
-    def _cached_tokens(self, text: str) -> tuple[str, ...]:
-        return self.fresh_tokens(text)
+    def forget(self) -> None:
+        """Empty the memo of recent questions (benchmarks time every question afresh)."""
+        self._cached_tokens.cache_clear()
 
     def fresh_tokens(self, text: str) -> tuple[str, ...]:
         """tokens(), computed (not looked up in the memo of recent questions)."""

@@ -92,14 +92,24 @@ def detect_info(doc_id: str, source_file: str, text: str, title_hint: str = "") 
     )
 
 
+# Lines that end a title broken over several lines: the document number, a date, or the first numbered
+# heading (第一章 总则, 一、, （一）, 1.). Without this "…（试行）昌园委发〔2026〕9号第一章总则" became the title.
+_NOT_TITLE = re.compile(
+    rf"^(?:{_DOC_NUMBER.pattern}|{_DECREE_NUMBER.pattern}|\(?\d{{4}}\s*年.*日\)?|（\d{{4}}\s*年.*日.*）"
+    r"|第[一二三四五六七八九十百零〇\d]+[章节条编]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、])"
+)
+
+
 def _detect_title(text: str) -> str:
     notice = _TITLE_IN_NOTICE.search(text[:800].replace("\n", ""))
     if notice:
         return notice.group(1)
     lines = [line.strip() for line in text.split("\n") if line.strip()]
+    while lines and _NOT_TITLE.match(lines[0]) and not re.match(r"第.+[章节条]", lines[0]):
+        lines = lines[1:]  # a document number (or date) printed above the title
     title = ""
     for line in lines[:4]:  # a title may be broken over a few short lines
-        if re.search(r"[。；：，]", line) or len(title) + len(line) > 80:
+        if re.search(r"[。；：，]", line) or len(title) + len(line) > 80 or (title and _NOT_TITLE.match(line)):
             break
         title += line
     return title

@@ -72,11 +72,13 @@ def test_ask_in_english_and_forced_language(client: TestClient) -> None:
 def test_feedback_reaches_the_log(client: TestClient) -> None:
     body = client.post("/api/ask", json={"question": "火星移民政策是什么？"}).json()
     assert body["declined"]
-    ok = client.post("/api/feedback", json={"id": int(body["id"]), "rating": -1, "comment": "需要火星政策"})
+    rating = {"id": int(body["id"]), "feedback_token": body["feedback_token"], "rating": -1, "comment": "需要火星政策"}
+    ok = client.post("/api/feedback", json=rating)
     assert ok.status_code == 200
     entry = client.app.state.querylog.get(int(body["id"]))
     assert (entry.status, entry.feedback, entry.comment) == ("declined", -1, "需要火星政策")
-    assert client.post("/api/feedback", json={"id": 999999, "rating": 1}).status_code == 404
+    missing = {"id": 999999, "feedback_token": body["feedback_token"], "rating": 1}
+    assert client.post("/api/feedback", json=missing).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -153,10 +155,14 @@ def test_public_page_holds_nothing_of_the_console(client: TestClient) -> None:
 
 
 def test_query_log_rows_feedback_and_gaps(querylog: QueryLog) -> None:
-    answered = querylog.record("外资研发中心有什么资金支持？", "zh", "answered", ["cp-measures-draft#四.(十二)"], 12.5)
+    answered = querylog.record(
+        "外资研发中心有什么资金支持？", "zh", "answered", ["cp-measures-draft#四.(十二)"], 12.5, token="t-1"
+    )
     declined = querylog.record("火星移民政策是什么？", "zh", "declined", [], 3.0)
     querylog.record("Is there funding?", "en", "error", [], 1.0, channel="api")
-    assert querylog.feedback(answered, -1) and querylog.comment(answered, "  没有说申请流程  ")
+    assert querylog.feedback(answered, -1, token="t-1") and querylog.comment(
+        answered, "  没有说申请流程  ", token="t-1"
+    )
     gaps = querylog.gaps()
     assert [g.id for g in gaps] == [declined, answered]
     assert gaps[1].comment == "没有说申请流程" and gaps[1].clause_ids == ("cp-measures-draft#四.(十二)",)
@@ -180,6 +186,7 @@ def test_query_log_keeps_no_personal_data_and_expires_rows(querylog: QueryLog) -
         "latency_ms",
         "feedback",
         "comment",
+        "feedback_token",  # a sha256 of the answer's token, not of anything about the asker
     ]
     old = querylog.record("旧问题", "zh", "answered")
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=querylog.retention_days + 1)
@@ -212,11 +219,31 @@ def numbers() -> dict[str, str]:
         ("主席令第三十一号 第三十条", "drug-law#第三十条"),
         ("cp-measures-draft#四.(十二)", "cp-measures-draft#四.(十二)"),
         ("Drug Administration Law art. 30", "drug-law#第三十条"),
+        # Issue 19: what staff type (abbreviated names, bare and Arabic article numbers, a paragraph).
+        ("医疗器械条例 第十八条", "md-reg#第十八条"),
+        ("药品管理法 98", "drug-law#第九十八条"),
+        ("药品管理法98条", "drug-law#第九十八条"),
+        ("外资法 第4条", "fil#第四条"),
+        ("人遗条例 第十条", "hgr-reg#第十条"),
+        ("药品管理法 第98条第2款", "drug-law#第九十八条"),
+        ("外商投资法实施条例 第4条", "fil-impl#第四条"),
     ],
 )
 def test_lookup_finds_the_clause(bot, numbers, reference: str, clause_id: str) -> None:
     found = find_clause(reference, bot.index.documents, bot.index.clauses, numbers)
     assert found.clause is not None and found.clause.clause_id == clause_id
+
+
+def test_lookup_of_a_paragraph(bot, numbers) -> None:
+    from web.console import lookup_html
+
+    found = find_clause("药品管理法第98条第2款", bot.index.documents, bot.index.clauses, numbers)
+    assert found.paragraph == 2
+    html = lookup_html(found, bot, "", "in_force")
+    shown = html.split('pb-paragraph" lang="zh">')[1].split("</div>")[0]
+    assert shown.startswith("有下列情形之一的，为假药：") and "（四）" in shown and "劣药" not in shown
+    with pytest.raises(ReferenceNotFound, match="no paragraph 9"):
+        find_clause("药品管理法 第九十八条第九款", bot.index.documents, bot.index.clauses, numbers)
 
 
 def test_catalogue_numbers_follow_the_seed_files(numbers) -> None:
@@ -335,7 +362,7 @@ def test_a_chat_turn_streams_then_shows_cards_and_logs(bot, querylog: QueryLog) 
     chat, _box, history, ui_lang, locked, ids, plain, _row = final
     assert "pb-card" in chat[-1]["content"] and chat[0]["role"] == "user"
     assert ui_lang == "zh" and locked  # the first question set the interface language
-    entry = querylog.get(ids[1])
+    entry = querylog.get(ids[1][0])
     assert entry.status == "answered" and entry.question == "外资研发中心有什么资金支持？"
     assert plain.startswith("根据")
     follow_up = list(converse(streaming, querylog, "申请条件是什么？", chat, history, ui_lang, locked, ids))

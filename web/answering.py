@@ -6,10 +6,11 @@ import inspect
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
 
 from bot import PolicyBot, detect_language
 from core.schema import Answer
-from web.querylog import QueryLog
+from web.querylog import QueryLog, new_token
 
 log = logging.getLogger(__name__)
 History = Sequence[tuple[str, str]]  # (question, answer text) pairs, oldest first
@@ -41,16 +42,26 @@ def ask(bot: PolicyBot, question: str, lang: str | None, history: History = ()) 
     return bot.ask(question, lang=lang, **kwargs)
 
 
-def record(querylog: QueryLog, answer: Answer, started: float, channel: str) -> int:
-    """Log an answer; returns the log id that feedback refers to."""
-    return querylog.record(
+class Logged(NamedTuple):
+    """A logged answer: its id and the token its feedback must bring (given only to whoever asked)."""
+
+    id: int
+    token: str
+
+
+def record(querylog: QueryLog, answer: Answer, started: float, channel: str) -> Logged:
+    """Log an answer; returns its log id and a fresh feedback token."""
+    token = new_token()
+    entry = querylog.record(
         answer.question,
         answer.lang,
         "declined" if answer.declined else "answered",
         [c.clause.clause_id for c in answer.citations],
         _ms_since(started),
         channel,
+        token=token,
     )
+    return Logged(entry, token)
 
 
 def record_error(querylog: QueryLog, question: str, lang: str, started: float, channel: str) -> int:

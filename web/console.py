@@ -17,7 +17,7 @@ from web.answering import ask
 from web.cards import answer_html, esc
 from web.holder import BotHolder, as_holder
 from web.i18n import badge
-from web.lookup import Lookup, ReferenceNotFound, catalogue_numbers, find_clause, outline
+from web.lookup import Lookup, ReferenceNotFound, catalogue_numbers, find_clause, outline, paragraph_text
 from web.querylog import LogEntry, QueryLog
 from web.updates import Updater
 from web.upload import upload_tab
@@ -213,12 +213,20 @@ def lookup_html(found: Lookup, bot: PolicyBot, facts: str, status: str) -> str:
     clause = found.clause
     english = " ".join(bot.index.english_sentences(clause.clause_id))
     path = " › ".join(x for x in (*clause.headings, clause.heading) if x)
+    full = bot.index.full_text(clause.clause_id)
+    paragraph = (
+        f'<p class="pb-clause-label">第{found.paragraph}款 · Paragraph {found.paragraph}</p>'
+        f'<div class="pb-lookup-text pb-paragraph" lang="zh">{esc(paragraph_text(full, found.paragraph))}</div>'
+        '<p class="pb-clause-label">全条 · Whole article</p>'
+        if found.paragraph
+        else ""
+    )
     return (
         f'<div class="pb-lookup" data-clause="{esc(clause.clause_id)}">'
         f"<h3>{esc(citation_heading(found.doc, clause, 'zh'))} {_badge(status)}</h3>"
         f'<p class="pb-subtitle-line">{esc(citation_heading(found.doc, clause, "en"))}'
         f"{' · ' + esc(path) if path else ''} · <code>{esc(clause.clause_id)}</code></p>"
-        f'<div class="pb-lookup-text" lang="zh">{esc(bot.index.full_text(clause.clause_id))}</div>'
+        f'{paragraph}<div class="pb-lookup-text" lang="zh">{esc(full)}</div>'
         + (
             f'<p class="pb-clause-label">English ({esc(label_en(clause))}), unofficial; the Chinese original prevails</p>'
             f'<div class="pb-lookup-text" lang="en">{esc(english)}</div>'

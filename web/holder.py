@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
+import logging
+import weakref
+
 from bot import PolicyBot
+
+log = logging.getLogger(__name__)
+# One question per path through the bot: Chinese (jieba words and part-of-speech tables), English (stemmer,
+# glossary, English index), and a decline. Asked once before the app reports ready and before a new bot goes
+# live: otherwise the first questions after a start each load these themselves (twenty at once waited ~7 s
+# and doubled the memory, every thread building its own part-of-speech tagger).
+WARM_UP_QUESTIONS = (
+    ("外资研发中心有什么资金支持？", None),
+    ("Is there funding for a multinational R&D centre?", None),
+    ("火星移民政策是什么？", None),
+)
 
 
 class BotHolder:
@@ -21,11 +38,45 @@ class BotHolder:
         return self._bot
 
     def swap(self, bot: PolicyBot) -> PolicyBot:
-        """Serve `bot` from now on; returns the bot it replaces."""
+        """Serve `bot` from now on; returns the bot it replaces (freed once its last request ends)."""
         old, self._bot = self._bot, bot
+        release_when_unused(old)
         return old
 
 
 def as_holder(bot: PolicyBot | BotHolder) -> BotHolder:
     """The holder itself, or a new one around a plain bot (callers may pass either)."""
     return bot if isinstance(bot, BotHolder) else BotHolder(bot)
+
+
+def warm_up(bot: PolicyBot) -> None:
+    """Answer the warm-up questions once (retrieval and the extractive answer; never the LLM)."""
+    llm, bot.llm = getattr(bot, "llm", None), None  # an LLM call would only make the start slow
+    try:
+        for question, lang in WARM_UP_QUESTIONS:
+            bot.ask(question, lang=lang)
+    finally:
+        bot.llm = llm
+
+
+def release_when_unused(old: PolicyBot) -> None:
+    """Give the old bot's memory back once the last request using it has ended.
+
+    The old index's tokenizer holds a ~110 MB jieba dictionary; once the old bot is collected, the freed
+    pages are handed back to the system (glibc would otherwise keep them in its arenas).
+    """
+    weakref.finalize(old, _free_memory)
+
+
+def _free_memory() -> None:
+    gc.collect()
+    trim_heap()
+
+
+def trim_heap() -> None:
+    """glibc keeps freed memory in its arenas; malloc_trim returns it to the system (no-op elsewhere)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        log.debug("malloc_trim is not available here")

@@ -17,13 +17,23 @@ from core.schema import Clause, DocumentInfo
 from ingest import load_catalog
 from ingest.numbering import CN_NUM, int_to_cn
 
-# Where the clause label starts inside "药品管理法第三十条" / "003 四、（十二）" / "fil Article 3".
+# Where the clause label starts inside "药品管理法第三十条" / "003 四、（十二）" / "fil Article 3"; a bare
+# article number ("药品管理法 98", "药品管理法98条") only at the end, so digits inside a title
+# ("行动计划（2026—2028年）") are never taken for one.
 _LABEL_START = re.compile(
-    rf"第[{CN_NUM}\d]+[条章节编]|[{CN_NUM}]+(?:[、.．]|(?=[（(]))|[（(][{CN_NUM}\d]+[）)]|\b(?:article|art\.?)\s*\d+",
+    rf"第[{CN_NUM}\d]+[条章节编]|[{CN_NUM}]+(?:[、.．]|(?=[（(]))|[（(][{CN_NUM}\d]+[）)]|\b(?:article|art\.?)\s*\d+"
+    rf"|(?<=[\s\u4e00-\u9fff》])\d+条?(?:第[{CN_NUM}\d]+款)?\s*$",
     re.IGNORECASE,
 )
 _ARTICLE_EN = re.compile(r"^(?:article|art\.?)\s*(\d+)$", re.IGNORECASE)
-_ARABIC_ARTICLE = re.compile(r"第(\d+)([条章节编])")
+_ARABIC_ARTICLE = re.compile(r"第(\d+)([条章节编款])")
+_BARE_ARTICLE = re.compile(r"^(\d+)条?(?=第|$)")
+_PARAGRAPH = re.compile(rf"第([{CN_NUM}\d]+)款$")
+_ITEM = re.compile(rf"^[（(][{CN_NUM}\d]+[）)]")
+# Abbreviated names staff type (外资法, 人遗条例, 医疗器械条例): the characters of the full title in order,
+# the same first character and the same kind of document at the end.
+_KINDS = ("实施条例", "条例", "办法", "规定", "细则", "计划", "措施", "意见", "通知", "决定", "法")
+_STATE_PREFIX = "中华人民共和国"
 _NO_DOCUMENT = (
     "请先写文件（编号、文号或标题），再写条款。Name the document first (number, id or title), then the clause."
 )
@@ -38,6 +48,7 @@ class ReferenceNotFound(LookupError):
 class Lookup:
     doc: DocumentInfo
     clause: Clause | None  # None when the reference names only a document
+    paragraph: int = 0  # 第2款 -> 2: the paragraph of the article asked for (0 = the whole clause)
 
 
 @dataclass(frozen=True)
@@ -60,10 +71,11 @@ def _key(text: str) -> str:
 
 
 def label_key(label: str) -> str:
-    """四、（十二） == 四（十二） == 四.(十二); 第30条 == 第三十条 == Article 30."""
+    """四、（十二） == 四（十二） == 四.(十二); 第30条 == 30条 == 30 == 第三十条 == Article 30."""
     text = unicodedata.normalize("NFKC", label or "").strip()
     if m := _ARTICLE_EN.match(text):
         text = f"第{int_to_cn(int(m.group(1)))}条"
+    text = _BARE_ARTICLE.sub(lambda m: f"第{m.group(1)}条", text)
     text = _ARABIC_ARTICLE.sub(lambda m: f"第{int_to_cn(int(m.group(1)))}{m.group(2)}", text)
     return re.sub(r"[\s、.。]", "", text)
 
@@ -88,12 +100,37 @@ def resolve_document(reference: str, documents: Mapping[str, DocumentInfo], numb
         for doc in documents.values()
         if any(key in _key(n) for n in (doc.title, doc.short_title, doc.title_en, doc.short_title_en) if n)
     ]
+    if not matches:
+        matches = [doc for doc in documents.values() if any(_abbreviates(key, n) for n in (doc.title, doc.short_title))]
     if len(matches) == 1:
         return matches[0]
     if not matches:
         raise ReferenceNotFound(f"没有找到文件“{reference}”。No document matches “{reference}”.")
     names = "; ".join(f"{numbers.get(d.doc_id, d.doc_id)} {d.short_title or d.title}" for d in matches)
     raise ReferenceNotFound(f"“{reference}”对应多个文件，请写得更具体：{names}. Several documents match: {names}.")
+
+
+def _abbreviates(key: str, name: str) -> bool:
+    """外资法 abbreviates 中华人民共和国外商投资法 (not its 实施条例); 人遗条例 abbreviates 人类遗传资源管理条例."""
+    name = _key(name).removeprefix(_STATE_PREFIX)
+    kind = next((k for k in _KINDS if key.endswith(k)), "")
+    if len(key) < 3 or not kind or not name.endswith(kind) or key[0] != name[0]:
+        return False
+    if name.endswith("实施条例") and kind != "实施条例":  # 外资条例 is not the law's implementing regulation
+        return False
+    rest = iter(name)
+    return all(ch in rest for ch in key)  # in order: `in` consumes the iterator up to the match
+
+
+def paragraph_text(text: str, number: int) -> str:
+    """The number-th paragraph (款) of an article: a line that is not an enumerated item, with its items."""
+    paragraphs: list[list[str]] = []
+    for line in text.split("\n"):
+        if paragraphs and _ITEM.match(line.strip()):
+            paragraphs[-1].append(line)
+        elif line.strip():
+            paragraphs.append([line])
+    return "\n".join(paragraphs[number - 1]) if 0 < number <= len(paragraphs) else ""
 
 
 def find_clause(
@@ -118,9 +155,31 @@ def find_clause(
         except ReferenceNotFound as exc:
             first_error = first_error or exc
             continue
-        return Lookup(doc, _clause_in(doc, reference[start:], clauses))
+        label = reference[start:].strip()
+        paragraph = 0
+        if m := _PARAGRAPH.search(unicodedata.normalize("NFKC", label)):
+            paragraph = int(m.group(1)) if m.group(1).isdigit() else _cn_int(m.group(1))
+            label = unicodedata.normalize("NFKC", label)[: m.start()]
+        clause = _clause_in(doc, label, clauses)
+        if paragraph and not paragraph_text(_full_text(clause, clauses), paragraph):
+            raise ReferenceNotFound(
+                f"{doc.short_title or doc.title}{clause.label}没有第{paragraph}款。"
+                f" {clause.label} has no paragraph {paragraph}."
+            )
+        return Lookup(doc, clause, paragraph)
     assert first_error is not None
     raise first_error
+
+
+def _full_text(clause: Clause, clauses: tuple[Clause, ...]) -> str:
+    return "".join(c.text for c in clauses if c.clause_id == clause.clause_id)
+
+
+def _cn_int(text: str) -> int:
+    for n in range(1, 200):
+        if int_to_cn(n) == text:
+            return n
+    return 0
 
 
 def _clause_in(doc: DocumentInfo, label: str, clauses: tuple[Clause, ...]) -> Clause:

@@ -2,33 +2,40 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
+import logging
 import secrets
 import threading
 import time
 import tomllib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from gradio.networking import setup_tunnel
 
 from bot import PolicyBot
 from core.config import Settings
 from core.errors import PolicybotError
-from web.api import api_router
+from web.api import api_router, validation_error_body
+from web.apidocs import docs_html
 from web.console import build_console
-from web.holder import BotHolder, as_holder
+from web.holder import BotHolder, as_holder, warm_up
 from web.lookup import catalogue_numbers
 from web.querylog import QueryLog
 from web.ratelimit import RateLimiter
+from web.security import LoginGuard, LoginGuardMiddleware, SecurityHeadersMiddleware, frame_origins
 from web.ui import build_chat
-from web.updates import Updater
+from web.updates import IndexWatcher, Updater
 
+log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent / "assets"
 PUBLIC_MAX_FILE_BYTES = 1024
 CSS = ASSETS / "policybot.css"
@@ -88,6 +95,15 @@ def cors_origins(settings: Settings) -> list[str]:
     return [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
 
 
+def load_bot(settings: Settings) -> PolicyBot:
+    """The bot a server starts with: index loaded (or built), then warmed up before it takes any question."""
+    started = time.perf_counter()
+    bot = PolicyBot.from_settings(settings)
+    warm_up(bot)
+    log.info("bot ready in %.1f s (warm-up included)", time.perf_counter() - started)
+    return bot
+
+
 def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLog | None = None) -> FastAPI:
     """The whole site; routes first, the chat at "/" last so it does not shadow /api and /staff.
 
@@ -95,17 +111,54 @@ def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLo
     from the console (or its "reload from disk" after a CLI add / rollback) goes live without a restart.
     """
     check_production(settings)
+    frame_origins(settings)  # a malformed POLICYBOT_FRAME_ANCESTORS stops the start, not the first page
     holder = as_holder(bot)
-    querylog = querylog or QueryLog(settings.query_log_path, settings.log_retention_days)
-    limiter = RateLimiter(settings.rate_limit_per_minute)  # one budget per client for the API and the chat
+    querylog = querylog or QueryLog(settings.query_log_path, settings.log_retention_days, settings.database_url)
+    # One budget per client for the API and the chat, kept in the database that all workers share.
+    limiter = RateLimiter(settings.rate_limit_per_minute, database=querylog.database)
+    guard = LoginGuard(querylog.database, settings)
+    # Every worker follows `current` on disk: a build switched by another worker or the CLI goes live here too.
+    watcher = IndexWatcher(Updater(holder, settings), settings.index_poll_seconds)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        watcher.start()
+        try:
+            yield
+        finally:
+            watcher.stop()
+
+    # docs_url=None: FastAPI's Swagger page loads scripts from a CDN; /api/docs below loads nothing.
     app = FastAPI(
-        title="policybot", version=version(), docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
+        title="policybot",
+        version=version(),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
     )
     if origins := cors_origins(settings):
         app.add_middleware(
             CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["Content-Type"]
         )
+    app.add_middleware(LoginGuardMiddleware, guard=guard)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: every response gets the headers
     app.include_router(api_router(holder, querylog, settings, version(), limiter), prefix="/api")
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(validation_error_body(list(exc.errors())), status_code=422)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return HTMLResponse(docs_html(app.openapi()))
+
+    @app.get("/staff", include_in_schema=False)
+    def staff_slash(request: Request) -> RedirectResponse:
+        # The address the app prints has no slash; the console (a mount) lives at /staff/.
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/staff/{query}", status_code=307)
+
     common = {
         "theme": theme(),
         "css_paths": [CSS],
@@ -117,7 +170,7 @@ def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLo
     app.state.updater = None
     if settings.staff_password:
         numbers = catalogue_numbers(settings.data_dir)
-        app.state.updater = Updater(holder, settings)
+        app.state.updater = watcher.updater  # one update at a time: the console's and the watcher's
         console = build_console(holder, querylog, numbers, settings, app.state.updater).queue(
             default_concurrency_limit=CONSOLE_CONCURRENCY, max_size=MAX_QUEUED
         )
@@ -132,7 +185,6 @@ def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLo
         )
     else:
 
-        @app.get("/staff", include_in_schema=False)
         @app.get("/staff/{rest:path}", include_in_schema=False)
         def staff_disabled(rest: str = "") -> HTMLResponse:
             return HTMLResponse(DISABLED, status_code=503)
@@ -143,6 +195,8 @@ def create_app(bot: PolicyBot | BotHolder, settings: Settings, querylog: QueryLo
     app.state.querylog = querylog
     app.state.bots = holder
     app.state.limiter = limiter
+    app.state.guard = guard
+    app.state.watcher = watcher
     return app
 
 

@@ -81,8 +81,10 @@ def build_chat(bot: PolicyBot | BotHolder, querylog: QueryLog, limiter: RateLimi
         ui_lang = gr.State("zh")
         locked = gr.State(False)  # True once the asker (switch, ?lang=) or the first question chose the language
         history = gr.State([])  # (question, answer text) pairs for follow-up questions
-        log_ids = gr.State({})  # chat message index -> query log id, for 👍 / 👎
-        pending = gr.State(0)  # log id the optional comment belongs to
+        # chat message index -> (query log id, feedback token), for 👍 / 👎. gr.State stays on the server, in
+        # this browser session only: the token never reaches the page, and no other session can rate the answer.
+        log_ids = gr.State({})
+        pending = gr.State(None)  # (log id, token) the optional comment belongs to
         browser_lang = gr.Textbox(visible=False)
 
         with gr.Row(elem_classes="pb-top"):
@@ -173,16 +175,16 @@ def build_chat(bot: PolicyBot | BotHolder, querylog: QueryLog, limiter: RateLimi
 
         def on_like(ids: dict, lang: str, data: gr.LikeData) -> list:
             index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-            entry = ids.get(index, 0)
+            entry = ids.get(index)
             rating = 1 if data.liked is True else -1 if data.liked is False else None
             if entry:
-                querylog.feedback(entry, rating)
+                querylog.feedback(entry[0], rating, token=entry[1])
             shown = bool(entry) and rating is not None
             return [entry, gr.update(visible=shown), gr.update(value=""), t("feedback_thanks", lang) if entry else ""]
 
-        def on_comment(entry: int, text: str, lang: str) -> list:
+        def on_comment(entry: tuple[int, str] | None, text: str, lang: str) -> list:
             if entry and text.strip():
-                querylog.comment(entry, text)
+                querylog.comment(entry[0], text, token=entry[1])
             return [gr.update(visible=False), gr.update(value=""), t("feedback_thanks", lang)]
 
         def on_clear() -> list:
@@ -249,7 +251,8 @@ def converse(
     chat = [*chat[:-1], _message("assistant", answer_html(answer, bot.index.full_text))]
     new_lang = lang if chosen else answer.lang
     history = [*past, (question, answer.text)]
-    yield [chat, "", history, new_lang, True, {**ids, len(chat) - 1: entry}, plain_answer(answer), gr.skip()]
+    logged = (entry.id, entry.token)
+    yield [chat, "", history, new_lang, True, {**ids, len(chat) - 1: logged}, plain_answer(answer), gr.skip()]
 
 
 def _message(role: str, content: str) -> dict:

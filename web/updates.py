@@ -13,13 +13,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot import PolicyBot
 from core.config import Settings
 from core.errors import IndexBusyError
 from index import GLOSSARY_FILE, ClauseIndex, Glossary, load_embedder, load_index, rebuild, rollback, update_lock
 from ingest.add import AddPlan, apply_add
-from web.holder import BotHolder
+from web.holder import BotHolder, warm_up
 
 log = logging.getLogger(__name__)
 SMOKE_QUERY = "政策支持"  # a search the new bot must answer before it goes live (retrieval only, never the LLM)
@@ -144,6 +145,7 @@ class Updater:
         glossary = Glossary.load(self.settings.data_dir / GLOSSARY_FILE)
         bot = PolicyBot(self.settings, index, glossary, getattr(old, "status_notes", ()))
         bot.hits_for(SMOKE_QUERY)  # a bot that cannot search must not replace one that can
+        warm_up(bot)  # the first questions on the new index must not each pay for loading it
         self.holder.swap(bot)
         log.info("now answering from %s", index.folder)
 
@@ -152,3 +154,55 @@ def live_line(index: ClauseIndex) -> str:
     """'N clauses, M documents (build folder)': what now answers (the console shows it after "Live:")."""
     clauses = len({c.clause_id for c in index.clauses})
     return f"{clauses} clauses, {len(index.documents)} documents ({index.folder.name})"
+
+
+class IndexWatcher:
+    """Follows `current` on disk: when another worker, replica or the CLI switches it, this process reloads.
+
+    Several workers each hold their own bot; one of them (or `python -m index add`) builds and switches
+    `current`, and every other notices within POLICYBOT_INDEX_POLL_SECONDS. A build that fails to load is
+    not retried until `current` changes again (the live bot keeps answering meanwhile).
+    """
+
+    def __init__(self, updater: Updater, interval: float) -> None:
+        self.updater = updater
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failed: Path | None = None
+
+    def start(self) -> None:
+        if self.interval > 0 and self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="policybot-index-watch", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def check(self) -> bool:
+        """Start a reload when `current` points elsewhere than the live bot's build; True when one started."""
+        link = self.updater.settings.index_dir / "current"
+        if not link.is_symlink():
+            return False
+        target = link.resolve()
+        if target == self.updater.holder.current.index.folder.resolve() or target == self._failed:
+            return False
+        if self.updater.running:
+            return False  # our own add or reload is under way; look again next time
+        if not (target / "manifest.json").exists():
+            return False
+        log.info("`current` now points at %s: reloading", target.name)
+        started = self.updater.start_reload()
+        if started:
+            progress = self.updater.wait()
+            self._failed = target if progress.state == "failed" else None
+        return started
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.check()
+            except Exception:  # the watcher must outlive one bad look at the disk
+                log.exception("checking the index folder failed")
