@@ -95,8 +95,7 @@ QUANTITY_ASKS = (
         "a sum of money",
         re.compile(
             r"多少钱|房租|租金|学费|收费标准|费用是多少|营收多少|(?:补贴|补助|奖励|资助)标准|"
-            r"\bfees?\b|\brents?\b|tuition|\bcosts?\b|\bprices?\b|\bquotas?\b|(?<!in )\bcharges?\b|"
-            r"最低工资|工资标准|minimum (?:monthly |hourly )?wages?",
+            r"\bfees?\b|\brents?\b|tuition|\bcosts?\b|\bprices?\b|\bquotas?\b|(?<!in )\bcharges?\b",
             re.I,
         ),
         MONEY,
@@ -106,7 +105,6 @@ QUANTITY_ASKS = (
             (r"收费|费用|[\u4e00-\u9fff]费|\bfees?\b|\bcharges?\b|\bcosts?\b", "费"),  # 注册费, 审评费
             (r"\bprices?\b", "价"),
             (r"\bquotas?\b", "额度|限额"),
-            (r"工资|\bwages?\b", "工资"),
         ),
     ),
     QuantityAsk("a figure", re.compile(r"how much", re.I), FIGURE),  # money, land, floor space...
@@ -151,7 +149,7 @@ def quantities_asked(question: str) -> list[QuantityAsk]:
 
 # Questions about a document itself (its number, issuer, dates, validity, status) rather than its content.
 ASKS_METADATA = re.compile(
-    r"文号|发文|印发|谁发|哪个部门发|哪个单位发|发布|施行|生效|有效期|到期|废止|还有效|还管用|还适用|征求意见|正式|"
+    r"文号|发文|印发|谁发|哪个部门发|哪个单位发|发布|施行|生效|有效期|到期|废止|还有效|还适用|征求意见|正式|"
     r"document number|issued|issuer|publish|effective|come into force|came into force|in force|t(?:ake|akes|ook|aken) effect|"
     r"valid|expire|repeal|draft|status|adopted|superseded",
     re.I,
@@ -166,12 +164,12 @@ INTENT_TERMS: tuple[tuple[re.Pattern[str], str], ...] = (
         "施行 起施行",
     ),
     (
-        re.compile(r"废止|还有效|还管用|还能用|还适用|repeal|still valid|still in force|replaced|superseded", re.I),
+        re.compile(r"废止|还有效|还能用|还适用|repeal|still valid|still in force|replaced|superseded", re.I),
         "废止 同时废止",
     ),
     (re.compile(r"有效期|到期|管到|valid until|expire|how long .*valid", re.I), "有效期 施行之日起"),
     (re.compile(r"文号|谁发|哪个部门发|发文|印发|document number|who issued|issued by|issuer", re.I), "印发 通知"),
-    (re.compile(r"多久|多长时间|几天|几个月|出结果|回音|how long|how many days|time limit", re.I), "工作日 日内 期限"),
+    (re.compile(r"多久|多长时间|几天|几个月|how long|how many days|time limit", re.I), "工作日 日内 期限"),
     (
         re.compile(
             r"多少钱|能拿多少|补多少|奖多少|给多少|最多(?:能)?[拿给补奖]|最高(?:能)?[拿给补奖]|"
@@ -182,7 +180,7 @@ INTENT_TERMS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"规模|多大|how big|size of", re.I), "规模 达到 万亿元 亿元"),
     (re.compile(r"罚|处罚|后果|penalt|fine[ds]?\b|punish|consequence", re.I), "罚款 处 责令 改正"),
-    (re.compile(r"认不认|互认|承认|recogni[sz]e|mutual", re.I), "互认 结果互认"),
+    (re.compile(r"互认|承认|recogni[sz]e|mutual", re.I), "互认 结果互认"),
 )
 INTENT_WEIGHT = 0.5
 
