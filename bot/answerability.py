@@ -18,10 +18,9 @@ from pathlib import Path
 
 from bot.intent import QUANTITY_ASKS_BY_NAME
 from bot.retrieve import Retrieval
+from bot.weights import WEIGHTS as W
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
-# Clauses matching at least this share of the best clause's coverage count as where a figure would be stated.
-NEAR_BEST = 0.5
 FEATURES = (
     "coverage",  # weighted share of the question's concepts in the best of the first 3 clauses
     "coverage_top1",  # the same for the first clause
@@ -79,7 +78,7 @@ def missing_quantities(retrieval: Retrieval, full_text: Callable[[str], str]) ->
     near = [
         full_text(hit.clause.clause_id)
         for hit, share in zip(retrieval.hits, shares, strict=False)
-        if share >= NEAR_BEST * retrieval.coverage
+        if share >= W.near_best_clause * retrieval.coverage
     ]
     return [ask.name for ask in asked if not any(ask.stated_in(retrieval.query.text, text) for text in near)]
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.intent import AMOUNT, COUNT, DURATION
 from bot.retrieve import FRAME_KINDS, Concept, Query, Retrieval
+from bot.weights import WEIGHTS as W
 from core.schema import Clause
 from index.glossary import english_key
 from index.tokenize import normalise_query_text
@@ -21,10 +22,8 @@ _RESPONSIBLE = re.compile(
 )
 MAX_SENTENCES = 4
 MAX_CLAUSES = 2
-SENTENCE_CLAUSES = 5  # sentences are drawn from this many top clauses (a lower rank costs RANK_PENALTY each)
+SENTENCE_CLAUSES = 5  # sentences are drawn from this many top clauses (a lower rank costs W.rank_penalty each)
 COMPLETION_MAX_CHARS = 80
-FRAME_PENALTY = 0.2
-RANK_PENALTY = 0.15  # per place below the top clause: retrieval order still counts
 MAX_LIST_ITEMS = 8
 SHORT_LEAD_CHARS = 16  # a list item's first sentence this short is only its name ("1.体外诊断。"): add the next
 
@@ -59,13 +58,13 @@ def choose_sentences(
         for position, sentence in enumerate(split_sentences(full_text(clause.clause_id))):
             extra = _stems(translated[position]) if position < len(translated) else ""
             found = _concepts_found(sentence, query, extra, titles.get(clause.doc_id, ""))
-            score = _sentence_score(sentence, query, clause, found) - RANK_PENALTY * rank
+            score = _sentence_score(sentence, query, clause, found) - W.rank_penalty * rank
             scored.append((score, rank, position, clause.clause_id, sentence, found))
     if not scored:
         return Extract((), (), ())
     best = max(s[0] for s in scored)
     ranked = sorted(scored, key=lambda s: -s[0])
-    chosen = [s for s in ranked if s[0] >= max(0.55 * best, 0.05)][:MAX_SENTENCES] or ranked[:1]
+    chosen = [s for s in ranked if s[0] >= max(W.near_best_sentence * best, 0.05)][:MAX_SENTENCES] or ranked[:1]
     chosen = _cover_the_rest(chosen, ranked, query)
     if COMPARES.search(query.text):
         chosen = _both_sides(chosen, ranked, {c.clause_id: c.doc_id for c in clauses})
@@ -170,15 +169,15 @@ def _sentence_score(sentence: str, query: Query, clause: Clause, found: frozense
     score = sum(c.weight for c in query.concepts if c.name in found) / total
     asks = query.question.asks_for
     if clause.kind in FRAME_KINDS and not asks("document_facts"):
-        score -= FRAME_PENALTY  # preambles and notices frame the content; they rarely answer a content question
+        score -= W.frame_penalty  # preambles and notices frame the content; they rarely answer a content question
     if _RESPONSIBLE.match(sentence):
-        return score + (0.5 if asks("body") else -0.5)
+        return score + (W.bodies_sentence if asks("body") else -W.bodies_sentence)
     if clause.heading and sentence.rstrip("。").endswith(clause.heading) and len(sentence) <= len(clause.heading) + 8:
-        score -= 0.3  # a bare heading says little
+        score -= W.bare_heading
     if asks("amount") and AMOUNT.search(sentence):
-        score += 0.4
+        score += W.amount_sentence
     if asks("duration") and DURATION.search(sentence):
-        score += 0.3
+        score += W.duration_sentence
     if asks("count") and COUNT.search(sentence):
-        score += 0.25
+        score += W.count_sentence
     return score

@@ -182,7 +182,6 @@ INTENT_TERMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"罚|处罚|后果|penalt|fine[ds]?\b|punish|consequence", re.I), "罚款 处 责令 改正"),
     (re.compile(r"互认|承认|recogni[sz]e|mutual", re.I), "互认 结果互认"),
 )
-INTENT_WEIGHT = 0.5
 
 
 def intent_terms(question: str) -> list[str]:

@@ -17,6 +17,7 @@ from bot.intent import (
     ASKS_YES_NO,
     quantities_asked,
 )
+from bot.language import simplified
 from bot.scope import PLACE_NAMES
 from core.schema import Question
 from index.tokenize import Tokenizer
@@ -37,6 +38,7 @@ _ENGLISH_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][A-Za-z]{2,}\b")
 
 
 def parse_question(text: str, lang: str, names: DocumentNames, tokenizer: Tokenizer) -> Question:
+    text = simplified(text)  # traditional characters are searched as the corpus writes them
     named, without_names = names.find(text)
     ranking_text = without_names if named and re.search(r"[\w\u3400-\u9fff]{2}", without_names) else text
     places, organisations = _names(text, lang, tokenizer)

@@ -11,14 +11,16 @@ from wordfreq import zipf_frequency
 
 from bot.documents import DocumentNames
 from bot.fusion import RRF_K, reciprocal_rank_fusion
-from bot.intent import ASKS_METADATA, DEFINES, INTENT_WEIGHT, QUANTITY_ASKS_BY_NAME, intent_terms
+from bot.intent import ASKS_METADATA, DEFINES, QUANTITY_ASKS_BY_NAME, intent_terms
 from bot.question import parse_question
 from bot.ranker import CANDIDATE_FEATURES, RERANK_DEPTH, Candidate, LinearRanker
+from bot.weights import WEIGHTS as W
 from core.config import Settings
 from core.schema import Clause, Hit, Question
 from index import ClauseIndex, Glossary, SubstringCounter, top_k
 from index.glossary import english_key
 from index.questions import load_unanswerable
+from index.reranker import CrossEncoderReranker
 from index.store import lexical_text
 from index.thesaurus import THESAURUS_FILE, Thesaurus
 from index.tokenize import STOPWORDS_EN, STOPWORDS_ZH, normalise_query_text
@@ -31,25 +33,15 @@ _COLLOQUIAL = frozenset(
 _DOCUMENT_WORDS = frozenset(
     "文件 文号 日期 机关 单位 部门 版本 原文 全文 document number date issue first came come force version".split()
 )
-_EXPANSION_WEIGHT = 0.7
-GENERAL_COMMON, GENERAL_RARE = 9.0, 14.0  # -log share of a word in general Chinese: everyday .. rare
 FRAME_KINDS = frozenset({"notice", "preamble", "closing", "signature"})
 RETIRED_STATUSES = frozenset({"superseded", "repealed"})
-FRAME_WEIGHT_CONTENT, FRAME_WEIGHT_METADATA = 0.8, 1.2
 _PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
 _FUNCTION_TAGS = frozenset("mtrdpucqyefzl")  # numerals, time, pronouns, adverbs, particles, measure words...
 # 认不认 / 给不给 / 谁发 / 啥样: the asking, not the topic
 _INTERROGATIVE = re.compile(r"^(.{1,2})不\1$|[谁啥咋哪吗呢]")
 COVERAGE_HITS = 3  # the evidence: how well the clauses an answer is drawn from cover the question
 QUANTITY_HITS = 5  # where a figure the question asks for is looked for
-NAMED_DOCUMENT_BOOST = 3.0  # "what does the Drug Administration Law say": its clauses first
-TRANSLATION_CREDIT = 0.3  # a word found only in the unofficial translation (a paraphrase) is weaker evidence
 AGREEMENT_DEPTH = 5  # a retriever agrees with the first hit when it ranks it this high
-QUESTION_CREDIT = 0.5  # a word found only in the questions people would ask of a clause (人遗, send profits home)
-EVERYDAY_ZIPF = 5.5  # a single English word this common (take, help, give) has many senses
-BIGRAM_CREDIT = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议) counts for less
-UNKNOWN_ENGLISH = 0.5  # weight (x max IDF) of an English word outside the glossary: it may matter, we cannot check it
-ENGLISH_COMMON_ZIPF, ENGLISH_RARE_ZIPF = 6.0, 3.0  # everyday (like, must) .. rare (payroll, quota) English words
 
 
 @dataclass(frozen=True)
@@ -120,6 +112,7 @@ class Retriever:
         settings: Settings,
         ranker: LinearRanker | None = None,
         unanswerable: tuple[str, ...] | None = None,
+        reranker: CrossEncoderReranker | None = None,
     ) -> None:
         self.index = index
         self.glossary = glossary
@@ -133,8 +126,8 @@ class Retriever:
             self._haystack[clause.clause_id] = self._haystack.get(clause.clause_id, "") + text
         self.clause_ids = tuple(self._haystack)
         frame = [c.kind in FRAME_KINDS for c in index.clauses]
-        self._content_prior = np.array([FRAME_WEIGHT_CONTENT if f else 1.0 for f in frame], dtype=np.float32)
-        self._metadata_prior = np.array([FRAME_WEIGHT_METADATA if f else 1.0 for f in frame], dtype=np.float32)
+        self._content_prior = np.array([W.frame_content if f else 1.0 for f in frame], dtype=np.float32)
+        self._metadata_prior = np.array([W.frame_metadata if f else 1.0 for f in frame], dtype=np.float32)
         self._df_cache: dict[str, int] = {}
         self._english_cache: dict[str, str] = {}
         # Counting by scanning every clause cost ~20 ms per new word at 100k clauses (bench/results.json).
@@ -152,6 +145,7 @@ class Retriever:
         )
         self._asked = _asked_haystacks(index)
         self.ranker = ranker or LinearRanker.load()
+        self.reranker = reranker  # a cross-encoder, when the deployment has one: it orders the first candidates
         examples = load_unanswerable(settings.data_dir) if unanswerable is None else unanswerable
         self._unanswerable = [set(index.lexical.tokenizer.tokens(q)) for q in examples]
         self._asked_words: dict[str, list[set[str]]] = {}
@@ -189,6 +183,8 @@ class Retriever:
         k = k or self.settings.top_k
         pool = self.candidates(question)
         ranked = self.ranker.rank(list(pool.items))
+        if self.reranker is not None:
+            ranked = self._cross_encode(question, ranked)
         floor = min((score for _, score in ranked), default=0.0)
         ranked += [(cid, floor - 1 - i) for i, (cid, _) in enumerate(pool.fused[RERANK_DEPTH:])]
         coverage = {c.clause_id: c.named()["coverage"] for c in pool.items}
@@ -205,6 +201,14 @@ class Retriever:
         )
         signals = self._signals(question, pool.query, hits, pool.rankings)
         return Retrieval(pool.query, tuple(hits), max(shares[:COVERAGE_HITS], default=0.0), (), shares, signals)
+
+    def _cross_encode(self, question: Question, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """The cross-encoder's order of the re-ranked candidates (it reads question and clause together); the
+        linear score only breaks its ties."""
+        assert self.reranker is not None
+        scores = self.reranker.scores(question.text, [self.index.full_text(cid) for cid, _ in ranked])
+        order = sorted(range(len(ranked)), key=lambda i: (-scores[i], -ranked[i][1]))
+        return [(ranked[i][0], float(scores[i])) for i in order]
 
     def candidates(self, question: Question) -> CandidatePool:
         """Every retriever's ranking, their fusion, and the first RERANK_DEPTH fused clauses described for the
@@ -332,7 +336,7 @@ class Retriever:
         prior = self._metadata_prior if question.asks_for("document_facts") else self._content_prior
         if question.named_documents:
             named = list(question.named_documents)
-            prior = prior * np.where(np.isin(self._clause_docs, named), NAMED_DOCUMENT_BOOST, 1.0)
+            prior = prior * np.where(np.isin(self._clause_docs, named), W.named_document, 1.0)
         if self.retired_docs and not question.asks_for("history"):
             prior = prior * self._current_only
         return prior
@@ -392,14 +396,14 @@ def concept_match(concept: Concept, text: str, english_stems: str = "", asked: s
     if any(alt in text for alt in concept.alternatives):
         return 1.0
     if concept.english and english_stems and concept.english in english_stems:
-        return TRANSLATION_CREDIT
+        return W.translation_credit
     if asked and (any(alt in asked for alt in concept.alternatives) or concept.english and concept.english in asked):
-        return QUESTION_CREDIT
+        return W.question_credit
     word = concept.name
     if len(word) < 3 or not re.fullmatch(r"[\u3400-\u9fff]+", word):
         return 0.0
     pairs = [word[i : i + 2] for i in range(len(word) - 1)]
-    return BIGRAM_CREDIT * sum(p in text for p in pairs) / len(pairs)
+    return W.bigram_credit * sum(p in text for p in pairs) / len(pairs)
 
 
 def _parent(clause: Clause) -> str:
@@ -417,17 +421,17 @@ def _chinese_query(retriever: Retriever, parsed: Question, question: str) -> Que
     tokens = tuple(t for t in tokenizer.tokens(question) if t not in _COLLOQUIAL)
     groups: list[tuple[tuple[str, ...], float]] = [(tokens, 1.0)]
     if asked := intent_terms(question):
-        groups.append((tuple(asked), INTENT_WEIGHT))
+        groups.append((tuple(asked), W.intent))
     expansions: list[str] = []
     concepts: list[Concept] = []
     terms = retriever.glossary.match_chinese(question)
     for term in terms:  # a colloquial variant also searches for the canonical term
         if term.zh not in question:
-            groups.append((tuple(tokenizer.tokens(term.zh)), _EXPANSION_WEIGHT))
+            groups.append((tuple(tokenizer.tokens(term.zh)), W.expansion))
             expansions.append(term.zh)
     people_words = retriever.thesaurus.match_chinese(question)
     for match in people_words:  # 人遗 also searches 人类遗传资源, at how surely it means that
-        groups.append((tuple(tokenizer.tokens(match.concept.term)), _EXPANSION_WEIGHT * match.concept.weight))
+        groups.append((tuple(tokenizer.tokens(match.concept.term)), W.expansion * match.concept.weight))
         expansions.append(match.concept.term)
     asks_metadata = parsed.asks_for("document_facts")
     for word, tag in _content_words(retriever, question):
@@ -485,8 +489,8 @@ def _concept_weight(retriever: Retriever, word: str, tag: str = "n") -> float:
     else:
         weight = math.log(1 + size) * _general_specificity(retriever, word)
     if tag[:1] in _FUNCTION_TAGS or _INTERROGATIVE.search(word):
-        weight *= 0.2
-    return weight * (0.5 if len(word) == 1 else 1.0)
+        weight *= W.function_word
+    return weight * (W.single_character if len(word) == 1 else 1.0)
 
 
 def _general_specificity(retriever: Retriever, word: str) -> float:
@@ -496,7 +500,7 @@ def _general_specificity(retriever: Retriever, word: str) -> float:
     if not freq:
         return 1.0
     surprise = math.log(tokenizer.general_total / freq)
-    return min(1.0, max(0.1, (surprise - GENERAL_COMMON) / (GENERAL_RARE - GENERAL_COMMON)))
+    return min(1.0, max(0.1, (surprise - W.general_common) / (W.general_rare - W.general_common)))
 
 
 def _term_weight(retriever: Retriever, zh: str) -> float:
@@ -509,7 +513,7 @@ def _metadata_factor(asks_metadata: bool, word: str) -> float:
     """In a question about a document itself, its number / dates / status words are answered by the catalogue
     facts, so only the words naming the document must be found in a clause."""
     if asks_metadata and (ASKS_METADATA.search(word) or word in _DOCUMENT_WORDS):
-        return 0.2
+        return W.document_fact_word
     return 1.0
 
 
@@ -526,7 +530,7 @@ def _english_specificity(word: str, question: str) -> float:
     ):
         return 1.0  # Shanghai, Zhangjiang: a name the question is about
     zipf = zipf_frequency(word, "en")
-    share = (ENGLISH_COMMON_ZIPF - zipf) / (ENGLISH_COMMON_ZIPF - ENGLISH_RARE_ZIPF)
+    share = (W.english_common_zipf - zipf) / (W.english_common_zipf - W.english_rare_zipf)
     return min(1.0, max(0.1, share))
 
 
@@ -540,7 +544,7 @@ def _everyday_word(phrase: str, spelled: dict[str, str], question: str) -> float
     weighs by its English specificity. Phrases ("clinical trial") and rarer words keep full weight."""
     words = phrase.split()
     word = spelled.get(words[0], words[0])
-    if len(words) > 1 or zipf_frequency(word, "en") < EVERYDAY_ZIPF:
+    if len(words) > 1 or zipf_frequency(word, "en") < W.everyday_zipf:
         return 1.0
     return _english_specificity(word, question)
 
@@ -549,7 +553,7 @@ def _english_query(retriever: Retriever, parsed: Question, question: str) -> Que
     tokenizer = retriever.index.lexical.tokenizer
     groups: list[tuple[tuple[str, ...], float]] = [(tuple(tokenizer.tokens(question)), 1.0)]
     if asked := intent_terms(question):
-        groups.append((tuple(asked), INTENT_WEIGHT))
+        groups.append((tuple(asked), W.intent))
     concepts: list[Concept] = []
     expansions: list[str] = []
     matched_words: set[str] = set()
@@ -585,7 +589,7 @@ def _english_query(retriever: Retriever, parsed: Question, question: str) -> Que
     for word in re.findall(r"[a-z0-9]+", normalise_query_text(question).replace("r&d", "rnd")):
         if word in STOPWORDS_EN or len(word) < 3 or english_key(word) and english_key(word)[0] in matched_words:
             continue
-        weight = UNKNOWN_ENGLISH * math.log(1 + retriever.index.lexical.size)
+        weight = W.unknown_english * math.log(1 + retriever.index.lexical.size)
         if _in_english_corpus(retriever, word):  # a word the translations use but we cannot check: by specificity
             weight *= _english_specificity(word, question)
         weight *= _metadata_factor(asks_metadata, word)

@@ -12,7 +12,7 @@ from bot.decline import Decision, decide
 from bot.extractive import Extract, choose_sentences
 from bot.followup import FollowUps
 from bot.grounded import write_answer
-from bot.language import SUPPORTED, clean_question, detect_language, simplified
+from bot.language import SUPPORTED, clean_question, detect_language
 from bot.llm import make_llm
 from bot.prompts import clause_sources
 from bot.render import citation_heading, document_facts, document_name, label_en, status_warning, with_chinese_amounts
@@ -21,6 +21,7 @@ from core.config import Settings
 from core.schema import Answer, Citation, Clause, DocumentInfo, Hit, Question
 from index import ClauseIndex, Glossary, load_embedder, open_index
 from index.glossary import GLOSSARY_FILE
+from index.reranker import CrossEncoderReranker, load_reranker
 from index.tokenize import Tokenizer
 from index.translations import STRICT_CATEGORIES, UNOFFICIAL_NOTE, preferred_english
 
@@ -68,12 +69,17 @@ TEXTS = {
 
 class PolicyBot:
     def __init__(
-        self, settings: Settings, index: ClauseIndex, glossary: Glossary, status_notes: tuple[str, ...] = ()
+        self,
+        settings: Settings,
+        index: ClauseIndex,
+        glossary: Glossary,
+        status_notes: tuple[str, ...] = (),
+        reranker: CrossEncoderReranker | None = None,
     ) -> None:
         self.settings = settings
         self.index = index
         self.glossary = glossary
-        self.retriever = Retriever(index, glossary, settings)
+        self.retriever = Retriever(index, glossary, settings, reranker=reranker)
         self.status_notes = status_notes
         self.llm = make_llm(settings)  # None unless POLICYBOT_LLM_BASE_URL and POLICYBOT_LLM_MODEL are set
         self.followups = FollowUps(self.retriever, glossary, self.llm)
@@ -84,11 +90,13 @@ class PolicyBot:
     def from_settings(cls, settings: Settings) -> PolicyBot:
         """Load the embedder if it can be (else say why once), then load or build the index."""
         embedder, note = load_embedder(settings)
-        if note:
-            log.warning(note)
+        reranker, reranker_note = load_reranker(settings)
+        notes = tuple(n for n in (note, reranker_note) if n)
+        for line in notes:
+            log.warning(line)
         glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
         index = open_index(settings, embedder=embedder, glossary=glossary)
-        return cls(settings, index, glossary, (note,) if note else ())
+        return cls(settings, index, glossary, notes, reranker)
 
     def ask(self, question: str, lang: str | None = None, history: Sequence[tuple[str, str]] = ()) -> Answer:
         """Answer one question; lang forces the answer language ('zh' / 'en'), else it is detected.
@@ -134,7 +142,6 @@ class PolicyBot:
             shown.append(notes[-1])
         search_lang = detected if detected in SUPPORTED else answer_lang
         asked = question
-        question = simplified(question)
         rewrite = self.followups.standalone(question, history)
         question = rewrite.question
         notes += rewrite.notes

@@ -68,3 +68,31 @@ def build_tiny_sentence_transformer(folder: Path, dim: int = 32) -> Path:
         model = SentenceTransformer(modules=[transformer, pooling], device="cpu")
         model.save(str(folder), create_model_card=False)
     return folder
+
+
+def build_tiny_cross_encoder(folder: Path, dim: int = 32) -> Path:
+    """Write a tiny random BERT cross-encoder (one relevance logit) into ``folder``: deterministic and offline."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = _vocab()
+    tokenizer = BertTokenizer(vocab=vocab, do_lower_case=True, tokenize_chinese_chars=True, model_max_length=256)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=dim,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=256,
+        pad_token_id=0,
+        num_labels=1,
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(SEED)
+        model = BertForSequenceClassification(config).eval()
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
