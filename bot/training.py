@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 TRAINING_DIR = "training"
 FOLDS = 5
 HELD_OUT = 5  # one row in five (by hash) is held out for thresholds and calibration
-MAX_FALSE_DECLINES = 0.04  # on held-out answerable rows, per language: a false decline leaves the asker with nothing
+MAX_FALSE_DECLINES = 0.08  # on held-out answerable rows, per language: the false-decline budget issue 17 sets
 REGULARISATION = 1.0  # scikit-learn's C
 
 

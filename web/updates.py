@@ -143,7 +143,8 @@ class Updater:
     def _go_live(self, index: ClauseIndex) -> None:
         old = self.holder.current
         glossary = Glossary.load(self.settings.data_dir / GLOSSARY_FILE)
-        bot = PolicyBot(self.settings, index, glossary, getattr(old, "status_notes", ()))
+        reranker = getattr(getattr(old, "retriever", None), "reranker", None)  # reused: a second copy doubles memory
+        bot = PolicyBot(self.settings, index, glossary, getattr(old, "status_notes", ()), reranker)
         bot.hits_for(SMOKE_QUERY)  # a bot that cannot search must not replace one that can
         warm_up(bot)  # the first questions on the new index must not each pay for loading it
         self.holder.swap(bot)
