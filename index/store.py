@@ -75,6 +75,7 @@ class ClauseIndex:
     @property
     def retrievers(self) -> list[str]:
         names = ["bm25"] + (["bm25_en"] if self.english is not None else [])
+        names += ["questions"] if self.questions is not None else []
         return names + (["dense"] if self.dense is not None and self.embedder is not None else [])
 
 
