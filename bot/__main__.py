@@ -1,4 +1,4 @@
-"""python -m bot ask "QUESTION" [--json] [--lang zh|en] | ask --batch FILE.jsonl | train"""
+"""python -m bot ask "QUESTION" [--json] [--lang zh|en] | ask --batch FILE.jsonl | train | expand DOC"""
 
 from __future__ import annotations
 
@@ -27,9 +27,13 @@ def main(argv: list[str] | None = None) -> int:
         "--batch", type=Path, metavar="FILE", help="JSON Lines with id and question; writes one answer per line"
     )
     sub.add_parser("train", help="train the re-ranker and the answer-or-decline model (data/questions, data/training)")
+    expand = sub.add_parser("expand", help="write the questions people would ask of an added document (needs an LLM)")
+    expand.add_argument("doc_id", help="the document's id (python -m ingest data/ lists them)")
     args = parser.parse_args(argv)
     if args.command == "train":
         return _train()
+    if args.command == "expand":
+        return _expand(args.doc_id)
     if not args.question and not args.batch:
         parser.error("give a question or --batch FILE")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -45,6 +49,35 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(answer_json(answer, bot.index.full_text), ensure_ascii=False, indent=1))
     else:
         print(readable(answer, bot))
+    return 0
+
+
+def _expand(doc_id: str) -> int:
+    """Questions per clause from the configured LLM; then the index must be rebuilt to search them."""
+    from bot.expand import expand_document
+    from bot.llm import make_llm
+    from ingest import load_corpus
+
+    settings = load_settings()
+    llm = make_llm(settings)
+    if llm is None:
+        print(
+            "error: no LLM configured (POLICYBOT_LLM_BASE_URL and POLICYBOT_LLM_MODEL): without one the document is "
+            "searched by its own text only",
+            file=sys.stderr,
+        )
+        return 2
+    corpus = load_corpus(settings.data_dir)
+    clauses = list(corpus.clauses_of(doc_id))
+    if not clauses:
+        print(f"error: no document {doc_id!r}", file=sys.stderr)
+        return 2
+    try:
+        kept, dropped = expand_document(llm, clauses, corpus.document(doc_id).info.title, settings.data_dir)
+    except PolicybotError as exc:
+        print(f"error: {exc}; nothing was written", file=sys.stderr)
+        return 2
+    print(f"{doc_id}: {kept} questions written ({dropped} dropped by the checks); run python -m index build")
     return 0
 
 

@@ -22,9 +22,6 @@ class Settings:
     hnsw_threshold: int = 50_000  # clauses; above it the dense index is HNSW, below flat
     top_k: int = 5
     candidates: int = 30  # per retriever, before fusion
-    # Evidence strength below which the bot declines; calibrated per language with `python -m eval calibrate`.
-    decline_threshold_zh: float = 0.35
-    decline_threshold_en: float = 0.34
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""
