@@ -12,6 +12,8 @@ CONTRACT_KEYS = (
     "declined",
     "confidence",
     "decline_reason",
+    "short_answer",
+    "highlights",
     "citations",
     "retrieved",
     "warnings",
@@ -50,6 +52,11 @@ def answer_json(answer: Answer, full_text, question_id: str | None = None) -> di
         "declined": answer.declined,
         "confidence": None if answer.confidence is None else round(answer.confidence, 4),
         "decline_reason": answer.decline_reason,
+        "short_answer": answer.short_answer,
+        "highlights": [
+            {"clause_id": h.clause_id, "start": h.start, "end": h.end, "text": full_text(h.clause_id)[h.start : h.end]}
+            for h in answer.highlights
+        ],
         "citations": [citation_json(c, full_text(c.clause.clause_id)) for c in answer.citations],
         "retrieved": [
             {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.answerability import AnswerabilityModel
 from bot.decline import Decision, decide
@@ -17,6 +17,7 @@ from bot.llm import make_llm
 from bot.prompts import clause_sources
 from bot.render import citation_heading, document_facts, document_name, label_en, status_warning, with_chinese_amounts
 from bot.retrieve import Retrieval, Retriever
+from bot.short import short_answer
 from core.config import Settings
 from core.schema import Answer, Citation, Clause, DocumentInfo, Hit, Question
 from index import ClauseIndex, Glossary, load_embedder, open_index
@@ -175,6 +176,8 @@ class PolicyBot:
             answer.notes,
             decision.confidence,
             answer.decline_reason,
+            answer.short_answer,
+            answer.highlights,
         )
 
     def _decline(
@@ -200,7 +203,13 @@ class PolicyBot:
         extract = choose_sentences(retrieval, self.index.full_text, clauses, self.index.english_sentences, titles)
         citations = self._citations(extract.clause_ids, clauses, lang)
         text = compose(extract, citations, lang, self.glossary, self.index)
-        return self._finish(retrieval.query.question, lang, text, citations, notes)
+        numbers = {c.clause.clause_id: c.number for c in citations}
+        query = replace(retrieval.query, question=replace(retrieval.query.question, lang=lang))  # answer's language
+        short = short_answer(query, extract, numbers, self.index.full_text, self.index.english_sentences)
+        answer = self._finish(
+            retrieval.query.question, lang, f"{short.text}\n{text}" if short.text else text, citations, notes
+        )
+        return replace(answer, short_answer=short.text, highlights=short.highlights)
 
     def _generate(
         self, question: str, lang: str, retrieval: Retrieval, decision: Decision, notes: list[str], stream: bool

@@ -17,6 +17,7 @@ QUALITY_METRICS = (
     "citation_precision",
     "citation_hit",
     "fact_recall",
+    "short_fact_recall",
     "decline_accuracy",
     "false_decline_rate",
 )
@@ -40,6 +41,8 @@ def score(question: GoldenQuestion, answer: Answer, clause_text: Callable[[str],
             values["citation_precision"] = sum(cited_right) / len(cited_right)
         if question.facts:
             values["fact_recall"] = float(not answer.declined and all(has_fact(answer.text, g) for g in question.facts))
+        if question.facts and question.kind == "number":  # does the one-sentence short answer state the figure?
+            values["short_fact_recall"] = float(all(has_fact(answer.short_answer, g) for g in question.facts))
     else:
         values["decline_accuracy"] = float(answer.declined)
     return {"first_right_rank": first, "right": right, "cited_right": cited_right, "metrics": values}

@@ -161,7 +161,15 @@ def _chart(summary: dict, path: Path) -> str | None:
     return path.name
 
 
-SIDE_BY_SIDE = ("hit@1", "hit@5", "mrr@10", "fact_recall", "decline_accuracy", "false_decline_rate")
+SIDE_BY_SIDE = (
+    "hit@1",
+    "hit@5",
+    "mrr@10",
+    "fact_recall",
+    "short_fact_recall",
+    "decline_accuracy",
+    "false_decline_rate",
+)
 _CALIBRATION = ("ece", "roc_auc")
 
 
