@@ -41,3 +41,18 @@ def test_no_short_answer_without_the_kind_of_fact_asked(bot: PolicyBot) -> None:
     assert not answer.declined and answer.short_answer == "" and answer.highlights == ()
     declined = bot.ask("深圳对医疗器械初创企业有什么补贴？")
     assert declined.declined and declined.short_answer == ""
+
+
+def test_the_chat_shows_the_short_answer_and_warnings_first_and_marks_the_fact(bot: PolicyBot) -> None:
+    from web.cards import answer_html
+
+    answer = bot.ask("外资研发中心最多能拿多少钱？")
+    html = answer_html(answer, bot.index.full_text)
+    short, warning, text = (
+        html.index('class="pb-short"'),
+        html.index('class="pb-warning"'),
+        html.index('class="pb-text"'),
+    )
+    assert short < warning < text  # the draft warning is seen with the answer, before the quotes
+    assert "<mark>不超过1000万元的资金支持</mark>" in html
+    assert html.count("给予不超过1000万元的资金支持") == 2  # the short answer and the quote (not twice in the text)

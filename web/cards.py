@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.render import citation_heading, document_name, status_text
-from core.schema import Answer, Citation
+from core.schema import Answer, Citation, Highlight
 from web.i18n import badge, t
 
 FullText = Callable[[str], str]
@@ -38,16 +38,37 @@ def answer_html(answer: Answer, full_text: FullText) -> str:
             f'<div class="pb-declined-title">{esc(t("declined_title", lang))}</div>'
             f'<div class="pb-text">{esc(answer.text)}</div>{warnings}</div>'
         )
-    cards = "".join(card_html(c, full_text(c.clause.clause_id), lang) for c in answer.citations)
+    cards = "".join(
+        card_html(
+            c, full_text(c.clause.clause_id), lang, [h for h in answer.highlights if h.clause_id == c.clause.clause_id]
+        )
+        for c in answer.citations
+    )
+    # The short answer and the warnings first: on a phone they are what the asker sees without scrolling.
+    rest = answer.text.removeprefix(answer.short_answer).lstrip("\n") if answer.short_answer else answer.text
+    short = (
+        f'<div class="pb-short"><strong>{with_markers(esc(answer.short_answer))}</strong></div>'
+        if answer.short_answer
+        else ""
+    )
     return (
-        f'<div class="pb-answer" lang="{lang}">'
-        f'<div class="pb-text">{with_markers(esc(answer.text))}</div>'
-        f"{warnings}"
+        f'<div class="pb-answer" lang="{lang}">{short}{warnings}'
+        f'<div class="pb-text">{with_markers(esc(rest))}</div>'
         f'<div class="pb-cards">{cards}</div></div>'
     )
 
 
-def card_html(citation: Citation, clause_text: str, lang: str) -> str:
+def marked(text: str, highlights: Sequence[Highlight]) -> str:
+    """The clause text escaped, the spans stating the asked fact in <mark>."""
+    out, cursor = [], 0
+    for h in sorted(highlights, key=lambda h: h.start):
+        if cursor <= h.start < h.end <= len(text):
+            out += [esc(text[cursor : h.start]), f"<mark>{esc(text[h.start : h.end])}</mark>"]
+            cursor = h.end
+    return "".join(out) + esc(text[cursor:])
+
+
+def card_html(citation: Citation, clause_text: str, lang: str, highlights: Sequence[Highlight] = ()) -> str:
     """Title, number, date, status badge and clause label; the clause text expands in place."""
     doc, clause = citation.doc, citation.clause
     title = document_name(doc, lang)
@@ -76,7 +97,7 @@ def card_html(citation: Citation, clause_text: str, lang: str) -> str:
         f"{''.join(f'<span>{esc(f)}</span>' for f in facts if f)}</div>"
         f'<details class="pb-details"><summary>{esc(t("show_clause", lang))}</summary>'
         f'<div class="pb-clause-label">{esc(t("chinese_original", lang))}</div>'
-        f'<div class="pb-clause-zh" lang="zh">{esc(clause_text)}</div>{english}</details></div>'
+        f'<div class="pb-clause-zh" lang="zh">{marked(clause_text, highlights)}</div>{english}</details></div>'
     )
 
 
