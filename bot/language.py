@@ -52,6 +52,6 @@ def _to_simplified() -> opencc.OpenCC:
 
 
 def simplified(text: str) -> str:
-    """Traditional characters as the documents write them (為何要制定這個條例 -> 为何要制定这个条例): investors
+    """Traditional characters as the documents write them (醫療器械註冊證 -> 医疗器械注册证): investors
     from Hong Kong and Taiwan type traditional Chinese, the corpus is simplified."""
     return _to_simplified().convert(text) if re.search(r"[\u3400-\u9fff]", text) else text

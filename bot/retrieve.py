@@ -37,7 +37,7 @@ FRAME_KINDS = frozenset({"notice", "preamble", "closing", "signature"})
 RETIRED_STATUSES = frozenset({"superseded", "repealed"})
 _PROPER_NAME_TAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
 _FUNCTION_TAGS = frozenset("mtrdpucqyefzl")  # numerals, time, pronouns, adverbs, particles, measure words...
-# 认不认 / 给不给 / 谁发 / 啥样: the asking, not the topic
+# 给不给 / 批不批 / 谁发 / 啥样: the asking, not the topic
 _INTERROGATIVE = re.compile(r"^(.{1,2})不\1$|[谁啥咋哪吗呢]")
 COVERAGE_HITS = 3  # the evidence: how well the clauses an answer is drawn from cover the question
 QUANTITY_HITS = 5  # where a figure the question asks for is looked for

@@ -36,7 +36,7 @@ _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _LABEL = re.compile(r"^(?:第[一二三四五六七八九十百零]+条|[（(][一二三四五六七八九十]+[）)]|Article \d+)\s*")
 _WHOLE_PIECE = frozenset({"definition", "body"})  # these facts are the whole piece, not a figure inside it
 _FIGURES = ("amount", "duration", "count")
-# 多大规模 / 多少 / 几 / how large: a figure of some kind is asked for, whatever its unit.
+# 多大 / 多少 / 几 / how large: a figure of some kind is asked for, whatever its unit.
 _ASKS_FIGURE = re.compile(r"多少|多大|多高|多长|几[个年天月家项名]|how (?:much|many|large|big|long)|what size", re.I)
 MAX_PIECE_CHARS = 90  # a short answer longer than this is no longer short: the whole sentence is quoted below
 

@@ -22,12 +22,12 @@ class Weights:
     # --- concept weights and matches (coverage) ---
     general_common: float = 9.0  # -log share in general Chinese of an everyday word (打算, 孩子): specificity 0.1
     general_rare: float = 14.0  # ... of a rare word (摇号): specificity 1.0
-    function_word: float = 0.2  # numerals, time words, pronouns, adverbs, interrogatives (认不认, 谁) say little
+    function_word: float = 0.2  # numerals, time words, pronouns, adverbs, interrogatives (给不给, 谁) say little
     single_character: float = 0.5  # a one-character word is often a fragment
     document_fact_word: float = 0.2  # 文号/施行 in a question about a document: the catalogue answers them
     translation_credit: float = 0.3  # a word found only in a clause's unofficial translation (a paraphrase)
     question_credit: float = 0.5  # a word found only in the questions people ask of a clause (人遗, send profits home)
-    bigram_credit: float = 0.8  # a word found only in pieces (学术会议 ~ 学术研讨会议)
+    bigram_credit: float = 0.8  # a word found only in pieces (a longer compound split differently in the clause)
     unknown_english: float = 0.5  # an English word outside the glossary (x max IDF): may matter, cannot be checked
     everyday_zipf: float = 5.5  # a single English glossary word this common (take, help) has many senses
     english_common_zipf: float = 6.0  # English word frequency of an everyday word (like, must): specificity 0.1

@@ -127,6 +127,15 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Highlight:
+    """The span of a cited clause that states the asked fact: offsets in the clause's whole text."""
+
+    clause_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     lang: str
@@ -139,6 +148,8 @@ class Answer:
     notes: tuple[str, ...] = ()  # how the answer was made (e.g. "llm fallback: timeout")
     confidence: float | None = None  # calibrated probability that the cited clauses answer it (None: nothing searched)
     decline_reason: str = ""  # out_of_scope | figure_not_stated | not_covered; empty when answered
+    short_answer: str = ""  # the asked fact in one cited sentence, first in `text`; empty when none can be given
+    highlights: tuple[Highlight, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -96,18 +96,26 @@ def _load_sentence_transformer(model_name: str, allow_download: bool):
             "sentence-transformers is not installed: pip install sentence-transformers"
         ) from exc
     local = Path(model_name).expanduser().exists()
-    previous = os.environ.get("HF_HUB_OFFLINE")
-    if not allow_download:
-        os.environ["HF_HUB_OFFLINE"] = "1"  # a missing model fails at once instead of waiting on time-outs
     try:
-        return SentenceTransformer(model_name, device="cpu", local_files_only=not allow_download and not local)
+        with offline_hub(not allow_download):
+            return SentenceTransformer(model_name, device="cpu", local_files_only=not allow_download and not local)
     except Exception as exc:  # hub, IO and config errors all mean the same to the user
         hint = "put it in the Hugging Face cache, point POLICYBOT_EMBED_MODEL at a local folder, or set it to 'none'"
         raise ModelUnavailableError(
             f"embedding model '{model_name}' could not be loaded offline ({type(exc).__name__}); {hint}"
         ) from exc
+
+
+@contextmanager
+def offline_hub(offline: bool = True) -> Iterator[None]:
+    """HF_HUB_OFFLINE=1 while a model loads: a missing model fails at once instead of waiting on time-outs."""
+    previous = os.environ.get("HF_HUB_OFFLINE")
+    if offline:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    try:
+        yield
     finally:
-        if not allow_download:
+        if offline:
             if previous is None:
                 os.environ.pop("HF_HUB_OFFLINE", None)
             else:

@@ -7,13 +7,13 @@ cache (or a local folder) is reported once and the bot runs without it, as it do
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 from core.config import Settings
 from core.errors import ModelUnavailableError
+from index.dense import offline_hub
 
 
 class CrossEncoderReranker:
@@ -43,18 +43,11 @@ def load_reranker(settings: Settings) -> tuple[CrossEncoderReranker | None, str]
 def _load_cross_encoder(model_name: str):
     from sentence_transformers import CrossEncoder
 
-    local = Path(model_name).expanduser().exists()
-    previous = os.environ.get("HF_HUB_OFFLINE")
-    os.environ["HF_HUB_OFFLINE"] = "1"  # a missing model fails at once instead of waiting on time-outs
     try:
-        return CrossEncoder(model_name, device="cpu", local_files_only=not local)
+        with offline_hub():
+            return CrossEncoder(model_name, device="cpu", local_files_only=not Path(model_name).expanduser().exists())
     except Exception as exc:  # hub, IO and config errors all mean the same to the user
         hint = "put it in the Hugging Face cache, point POLICYBOT_RERANKER_MODEL at a local folder, or leave it empty"
         raise ModelUnavailableError(
             f"reranker model '{model_name}' could not be loaded offline ({type(exc).__name__}); {hint}"
         ) from exc
-    finally:
-        if previous is None:
-            os.environ.pop("HF_HUB_OFFLINE", None)
-        else:
-            os.environ["HF_HUB_OFFLINE"] = previous
