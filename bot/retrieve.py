@@ -134,6 +134,7 @@ class Retriever:
         self._substrings = SubstringCounter(self._haystack.values())
         self.document_names = DocumentNames(index.documents, glossary)
         self._clause_docs = np.array([c.doc_id for c in index.clauses])
+        self._headings = {_parent(c): c.headings[-1] for c in index.clauses if _parent(c)}  # a list's own heading
         # A superseded or repealed version is searched only by a question about history (beside its replacement
         # it was cited with the old figures).
         self.retired_docs = frozenset(d for d, info in index.documents.items() if info.status in RETIRED_STATUSES)
@@ -218,7 +219,8 @@ class Retriever:
         fused = reciprocal_rank_fusion(rankings)
         head = fused[:RERANK_DEPTH]
         parents = [_parent(self.index.first_part(cid)) for cid, _ in head]
-        listed = {p for p in parents if p and parents.count(p) > 1} if question.asks_for("list") else set()
+        listed = {p for p in parents if p and parents.count(p) > 1 and self._names_heading(query, p)}
+        listed = listed if question.asks_for("list") else set()
         items = tuple(
             self._candidate(question, query, cid, score, rankings, parent in listed)
             for (cid, score), parent in zip(head, parents, strict=True)
@@ -271,6 +273,11 @@ class Retriever:
             "list_item": float(list_item),
         }
         return Candidate(clause_id, tuple(values[name] for name in CANDIDATE_FEATURES))
+
+    def _names_heading(self, query: Query, parent: str) -> bool:
+        """Whether the question names the heading a list's items sit under (二、（二）3个优势产业)."""
+        heading = normalise_query_text(self._headings.get(parent, ""))
+        return any(concept_match(c, heading) >= 1.0 for c in query.concepts if c.weight > 0)
 
     def _question_ranking(self, text: str, prior: np.ndarray) -> list[str]:
         """Clauses ranked by their best-matching question (what people would ask of them)."""

@@ -371,6 +371,8 @@ def test_a_list_question_gets_every_item_under_the_heading_it_names(bot: PolicyB
     assert list(extract.clause_ids) == [f"cp-meddevice-plan#二.(二).{i}" for i in (1, 2, 3)]
     text = "".join(s for group in extract.sentences for s in group)
     assert all(item in text for item in ("体外诊断", "植介入器械", "医美器械"))
+    answer = bot.ask(question)  # end to end: the re-ranker puts the items under the heading it names first
+    assert [c.clause.clause_id for c in answer.citations] == [f"cp-meddevice-plan#二.(二).{i}" for i in (1, 2, 3)]
     # "tracks" are 赛道 (not 追溯, traceability); the five are named in one sentence, not as numbered items
     answer = bot.ask("Which five industry tracks does Changping coordinate under its pharma plan?")
     assert answer.citations[0].clause.clause_id == "cp-pharma-plan#三" and "synthetic biology" in answer.text
