@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.intent import QUANTITY_ASKS_BY_NAME
@@ -92,6 +92,7 @@ class AnswerabilityModel:
     intercept: float
     thresholds: dict[str, float]  # per language: decline below this probability
     trained_on: dict
+    sure: dict[str, float] = field(default_factory=dict)  # per language: an answer below this is marked unsure
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> AnswerabilityModel:
@@ -106,6 +107,7 @@ class AnswerabilityModel:
             float(payload["intercept"]),
             {k: float(v) for k, v in payload["thresholds"].items()},
             payload.get("trained_on", {}),
+            {k: float(v) for k, v in payload.get("sure", {}).items()},
         )
 
     def save(self, path: Path = MODEL_FILE) -> None:
@@ -116,6 +118,7 @@ class AnswerabilityModel:
             "coef": [round(x, 6) for x in self.coef],
             "intercept": round(self.intercept, 6),
             "thresholds": {k: round(v, 4) for k, v in self.thresholds.items()},
+            "sure": {k: round(v, 4) for k, v in self.sure.items()},
             "trained_on": self.trained_on,
         }
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -134,6 +137,10 @@ class AnswerabilityModel:
 
     def threshold(self, lang: str) -> float:
         return self.thresholds.get(lang, self.thresholds.get("zh", 0.5))
+
+    def unsure(self, lang: str, probability: float) -> bool:
+        """An answer given, but in the middle band: the asker is told it may not fully answer the question."""
+        return probability < self.sure.get(lang, 0.0)
 
     def assess(self, retrieval: Retrieval, full_text: Callable[[str], str]) -> Assessment:
         if not retrieval.hits:

@@ -42,6 +42,7 @@ class Texts:
     empty: str
     too_long: str
     unsupported: str
+    unsure: str
     untranslated: str = ""
 
 
@@ -54,6 +55,7 @@ TEXTS = {
         empty="请输入您的问题，例如：“外资研发中心有什么资金支持？”",
         too_long="问题过长，只处理了前{n}个字符。",
         unsupported="policybot 目前只支持中文和英文提问。policybot answers questions in Chinese or English only.",
+        unsure="这个回答可能没有完全回答您的问题，请核对所引条款原文。",
     ),
     "en": Texts(
         according="Under {source}",
@@ -63,6 +65,7 @@ TEXTS = {
         empty="Please type a question, e.g. “Is there funding for a multinational R&D centre?”",
         too_long="The question was long; only its first {n} characters were used.",
         unsupported="policybot answers questions in Chinese or English only. policybot 目前只支持中文和英文提问。",
+        unsure="This may not fully answer your question: please check the cited clauses.",
         untranslated="(No English translation of this clause yet: the Chinese original is quoted, key terms glossed.)",
     ),
 }
@@ -164,6 +167,8 @@ class PolicyBot:
             ("answer", _ms(retrieved_at, time.perf_counter())),
             ("total", _ms(started, time.perf_counter())),
         )
+        if not answer.declined and self.answerability.unsure(search_lang, decision.confidence):
+            shown.append(TEXTS[answer.lang].unsure)  # the middle band: answered, but say it may not be the answer
         yield Answer(
             asked,
             answer.lang,

@@ -38,6 +38,7 @@ FOLDS = 5
 HELD_OUT = 5  # one row in five (by hash) is held out for thresholds and calibration
 MAX_FALSE_DECLINES = 0.08  # on held-out answerable rows, per language: the false-decline budget issue 17 sets
 REGULARISATION = 1.0  # scikit-learn's C
+SURE_PRECISION = 0.90  # above the "sure" probability this share of held-out questions is answerable
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,10 @@ def train_answerability(settings: Settings, matrix: np.ndarray, rows: list[Examp
         lang: choose_threshold(probabilities[test & (langs == lang)], labels[test & (langs == lang)])
         for lang in ("zh", "en")
     }
+    sure = {
+        lang: choose_sure(probabilities[test & (langs == lang)], labels[test & (langs == lang)])
+        for lang in ("zh", "en")
+    }
     held = {
         "roc_auc": round(float(roc_auc_score(labels[test], probabilities[test])), 4),
         "ece": round(expected_calibration_error(probabilities[test], labels[test]), 4),
@@ -213,7 +218,9 @@ def train_answerability(settings: Settings, matrix: np.ndarray, rows: list[Examp
             "max_false_declines": MAX_FALSE_DECLINES,
             "held_out": held,
             "data": data_fingerprint(settings.data_dir),
+            "sure_precision": SURE_PRECISION,
         },
+        sure,
     )
     model.save(out)
     return model
@@ -226,6 +233,14 @@ def choose_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
         return 0.5
     allowed = int(MAX_FALSE_DECLINES * len(answerable))
     return float(answerable[allowed])  # rows strictly below it are declined: at most `allowed` of them
+
+
+def choose_sure(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """The lowest probability above which at least SURE_PRECISION of the held-out questions are answerable."""
+    order = np.argsort(-probabilities)
+    answerable = np.cumsum(labels[order]) / np.arange(1, len(order) + 1)
+    good = np.nonzero(answerable >= SURE_PRECISION)[0]
+    return float(probabilities[order][good[-1]]) if len(good) else 1.0
 
 
 def rates(probabilities: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, float]:

@@ -124,3 +124,18 @@ def test_an_added_document_without_questions_is_searched_by_its_own_text(
     assert not [q for q in other.index.question_rows if q.clause_id.startswith("fil#")]
     hits = other.hits_for("外商投资企业的出资、利润能不能自由汇出？")
     assert hits[0].clause.doc_id in ("fil", "fil-impl", "bj-fi-reg")  # found by the law's own words
+
+
+def test_a_middle_band_answer_says_it_may_not_fully_answer(bot: PolicyBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    sure = bot.answerability.sure
+    assert 0 < sure["zh"] < 1 and 0 < sure["en"] < 1  # chosen on held-out generated data by `python -m bot train`
+    question = "外资研发中心有什么资金支持？"
+    monkeypatch.setattr(bot, "answerability", replace(bot.answerability, sure={"zh": 0.0, "en": 0.0}))
+    assert not [w for w in bot.ask(question).warnings if "可能没有完全回答" in w]
+    monkeypatch.setattr(bot, "answerability", replace(bot.answerability, sure={"zh": 1.01, "en": 1.01}))
+    answer = bot.ask(question)
+    assert not answer.declined and "这个回答可能没有完全回答您的问题，请核对所引条款原文。" in answer.warnings
+    english = bot.ask("Is there funding for a multinational R&D centre?")
+    assert "This may not fully answer your question: please check the cited clauses." in english.warnings
