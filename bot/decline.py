@@ -43,6 +43,10 @@ class Decision:
     threshold: float
     assessment: Assessment
 
+    def drivers(self, model: AnswerabilityModel) -> str:
+        """What moved the probability most ("coverage +1.20, missing_quantity -2.98"), for the staff console."""
+        return ", ".join(f"{name} {part:+.2f}" for name, part in self.assessment.drivers(model))
+
     def explain(self, lang: str) -> str:
         """The plain reason for a decline beyond "no clause answers it", in the asker's language ("" when none)."""
         if self.reason not in (OUT_OF_SCOPE, FIGURE_NOT_STATED):

@@ -154,7 +154,8 @@ class PolicyBot:
         retrieval = self.retriever.search(question, search_lang)
         retrieved_at = time.perf_counter()
         decision = decide(self.answerability, retrieval, self.index.full_text)
-        answering = [*notes, f"confidence {decision.confidence:.2f}"]
+        drivers = decision.drivers(self.answerability)
+        answering = [*notes, f"confidence {decision.confidence:.2f} ({drivers})"]  # the staff console shows why
         if decision.declined:
             answer = self._decline(question, answer_lang, retrieval, decision, notes)
         elif self.llm is not None and not rewrite.llm_failure:
@@ -196,7 +197,7 @@ class PolicyBot:
         if related:
             lines.append(texts.related)
             lines += [f"- {citation_heading(self.index.documents[h.clause.doc_id], h.clause, lang)}" for h in related]
-        drivers = ", ".join(f"{name} {part:+.2f}" for name, part in decision.assessment.drivers(self.answerability))
+        drivers = decision.drivers(self.answerability)
         reason = reason or f"confidence {decision.confidence:.2f} < {decision.threshold:.2f} ({drivers})"
         notes = [*notes, f"declined: {reason}"]
         code = decision.reason or "not_covered"
