@@ -11,13 +11,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from html import unescape
+from pathlib import Path
 
 import pytest
 import yaml
 from fastapi.testclient import TestClient
 
 from core.errors import CatalogError
-from index import load_index, open_index
+from index import GLOSSARY_FILE, Glossary, build_index, load_index, open_index
 from index.__main__ import main as index_main
 from ingest import load_corpus
 from ingest.catalog import CATALOG_FILE, load_catalog
@@ -264,7 +265,7 @@ def test_cli_edit_unpublish_and_publish(live, monkeypatch: pytest.MonkeyPatch, c
 # --- the index: an unpublished document is never indexed, and the app start agrees ----------------------
 
 
-def test_an_unpublished_document_stays_out_of_the_index_at_every_start(live) -> None:  # noqa: F811
+def test_an_unpublished_document_stays_out_of_the_index_at_every_start(live, tmp_path: Path) -> None:  # noqa: F811
     settings, _ = live
     apply_edit(plan_edit(settings.data_dir, DRAFT, {"published": False}), settings.data_dir)
     corpus = load_corpus(settings.data_dir)
@@ -273,6 +274,9 @@ def test_an_unpublished_document_stays_out_of_the_index_at_every_start(live) -> 
     assert DRAFT not in first.documents and not [c for c in first.clauses if c.doc_id == DRAFT]
     second = open_index(settings)  # and the next start loads that build instead of rebuilding with the draft
     assert second.folder == first.folder and DRAFT not in second.documents
+    # Callers that build from a corpus themselves (training, the bench) get the same: build_index filters too.
+    built = build_index(corpus, tmp_path / "other-index", Glossary.load(settings.data_dir / GLOSSARY_FILE))
+    assert DRAFT not in built.documents and built.manifest["document_count"] == len(corpus.documents) - 1
 
 
 def test_a_document_without_an_entry_gets_one_with_its_detected_facts(live) -> None:  # noqa: F811
