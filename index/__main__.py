@@ -1,8 +1,11 @@
-"""python -m index build | info | rollback | add FILE [--yes] | sentences DOC.. | check-translations [DOC..] |
+"""python -m index build | info | rollback | add FILE [--yes] | edit DOC --set KEY=VALUE.. [--yes] |
+unpublish DOC [--yes] | publish DOC [--yes] | sentences DOC.. | check-translations [DOC..] |
 check-questions [DOC..] | check-thesaurus.
 
 build the index, show what is active, switch back to the previous index, add a document (parse, show its
-clause tree, confirm, copy into data/, rebuild beside the live index and switch), print a document's
+clause tree, confirm, copy into data/, rebuild beside the live index and switch), correct a document's
+catalogue facts or take it out of retrieval and citations and put it back (show the catalog.yaml diff,
+confirm, write it, rebuild and switch; the file and its entry stay), print a document's
 sentences as translation rows to fill in, check the English translations in data/translations/, the questions
 per clause in data/questions/, or the concept thesaurus data/thesaurus.tsv.
 """
@@ -31,6 +34,8 @@ from index.translations import (
 )
 from ingest import load_corpus
 from ingest.add import DEFAULT_FOLDER, apply_add, plan_add, tree_lines
+from ingest.catalog import CATALOG_FILE
+from ingest.edit import EDITABLE, apply_edit, parse_assignments, plan_edit
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
             "info",
             "rollback",
             "add",
+            "edit",
+            "unpublish",
+            "publish",
             "sentences",
             "check-translations",
             "check-questions",
@@ -49,7 +57,14 @@ def main(argv: list[str] | None = None) -> int:
         ],
     )
     parser.add_argument("doc_ids", nargs="*", help="documents (sentences / check-translations); the file (add)")
-    parser.add_argument("--yes", action="store_true", help="add: do not ask for confirmation")
+    parser.add_argument("--yes", action="store_true", help="add, edit, (un)publish: do not ask for confirmation")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"edit: a catalogue fact to change ({', '.join(EDITABLE)}); an empty value clears it",
+    )
     parser.add_argument("--name", help="add: file name to store it under (default: the file's own name)")
     parser.add_argument("--folder", default=DEFAULT_FOLDER, help="add: folder under the data folder")
     args = parser.parse_args(argv)
@@ -66,6 +81,16 @@ def main(argv: list[str] | None = None) -> int:
             if len(args.doc_ids) != 1:
                 parser.error("add takes exactly one FILE")
             return add(settings, Path(args.doc_ids[0]), args.yes, args.name, args.folder)
+        if args.command in ("edit", "unpublish", "publish"):
+            if len(args.doc_ids) != 1:
+                parser.error(f"{args.command} takes exactly one document id")
+            if args.command == "edit":
+                if not args.set:
+                    parser.error("edit needs at least one --set KEY=VALUE")
+                values = parse_assignments(args.set)
+            else:
+                values = {"published": args.command == "publish"}
+            return edit(settings, args.doc_ids[0], values, args.yes)
         if args.command == "build":
             with update_lock(settings.index_dir):
                 index = rebuild(settings)
@@ -122,6 +147,32 @@ def add(
         print(f"{plan.supersedes} is now marked superseded in catalog.yaml")
     print(f"added {plan.document.doc_id}; live index {index.folder} ({len(index.clauses)} clauses)")
     return 0
+
+
+def edit(settings: Settings, doc_id: str, values: dict[str, object], yes: bool = False) -> int:
+    """Show the catalog.yaml diff, confirm, write it and rebuild; the catalogue is put back if the build fails."""
+    plan = plan_edit(settings.data_dir, doc_id, values)
+    print(plan.diff, end="")
+    if not yes and not _confirmed(f"write this change to {CATALOG_FILE} and rebuild the index? [y/N] "):
+        print("nothing changed")
+        return 1
+    with update_lock(settings.index_dir):  # the same lock as add, build, rollback and the console
+        undo = apply_edit(plan, settings.data_dir)  # refused if catalog.yaml changed since the diff was shown
+        try:
+            index = rebuild(settings)
+        except BaseException:
+            undo()  # `current` was never switched; the catalogue is as it was
+            print(f"error: the index build failed; {CATALOG_FILE} is as it was, the live index is unchanged")
+            raise
+    print(f"{doc_id}: {plan.summary()}; live index {index.folder} ({len(index.documents)} documents)")
+    return 0
+
+
+def _confirmed(prompt: str) -> bool:
+    try:
+        return input(prompt).strip().lower() == "y"
+    except EOFError:  # no terminal (a script without --yes): do nothing
+        return False
 
 
 def _report(problems: list[str]) -> int:

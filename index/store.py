@@ -133,6 +133,7 @@ def build_index(
 ) -> ClauseIndex:
     """Write a new build beside the live one and switch `current` to it; a failure leaves the old one."""
     started = time.perf_counter()
+    corpus = corpus.published()  # `published: false` in the catalogue: not searchable, never cited
     words = tokenizer_words(corpus, glossary)
     clauses = tuple(c for c in corpus.clauses if c.searchable)
     known = {c.clause_id for c in corpus.clauses}
@@ -288,7 +289,7 @@ def open_index(
     settings: Settings, corpus: Corpus | None = None, embedder: Embedder | None = None, glossary: Glossary | None = None
 ) -> ClauseIndex:
     """Load the live index, or (re)build it when it is missing or stale for this corpus and model."""
-    corpus = corpus or load_corpus(settings.data_dir)
+    corpus = (corpus or load_corpus(settings.data_dir)).published()  # as build_index sees it: same fingerprint
     glossary = glossary or Glossary.load(settings.data_dir / GLOSSARY_FILE)
     translations = load_translations(settings.data_dir, corpus.clauses)
     questions = load_questions(settings.data_dir, corpus.clauses)
@@ -331,7 +332,7 @@ def rebuild(settings: Settings, embedder: Embedder | None = None, reuse_embedder
         embedder, note = load_embedder(settings)
         if note:
             log.warning(note)
-    corpus = load_corpus(settings.data_dir)
+    corpus = load_corpus(settings.data_dir).published()
     for error in corpus.errors:
         log.warning("skipped %s", error)
     glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)

@@ -1,7 +1,8 @@
 """python -m ingest DATA_DIR [--tree DOC_ID | --json]: list documents, print a clause tree or all clauses.
 
-python -m ingest add FILE [--yes]: runs `python -m index add FILE [--yes]` (adding rebuilds the index,
-which lives in index/; ingest does not import it).
+python -m ingest add FILE [--yes] (and edit DOC --set KEY=VALUE, unpublish DOC, publish DOC): runs
+`python -m index add FILE [--yes]` (and so on), because they rebuild the index, which lives in index/ and
+ingest does not import.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ingest.corpus import Corpus, load_corpus
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["add"]:
+    if argv[:1] in (["add"], ["edit"], ["unpublish"], ["publish"]):
         root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH", "")]))}
         return subprocess.call([sys.executable, "-m", "index", *argv], env=env)

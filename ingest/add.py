@@ -18,7 +18,7 @@ from pathlib import Path
 
 from core.errors import IngestError
 from core.schema import Clause, Document
-from ingest.catalog import CATALOG_FILE, load_catalog
+from ingest.catalog import CATALOG_FILE, load_catalog, write_text_atomic
 from ingest.clauses import parse_clauses
 from ingest.corpus import document_files, load_corpus, load_document, slug
 from ingest.loaders import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES
@@ -192,6 +192,4 @@ def _quote(text: str) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -24,15 +25,13 @@ def load_catalog(data_dir: Path) -> dict[str, DocumentInfo]:
     path = data_dir / CATALOG_FILE
     if not path.exists():
         return {}
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: not valid YAML ({exc})") from exc
-    entries = raw.get("documents") if isinstance(raw, dict) else None
-    if not isinstance(entries, list):
-        raise CatalogError(f"{path}: expected a 'documents:' list")
+    return catalog_from_text(path, path.read_text(encoding="utf-8"))
+
+
+def catalog_from_text(path: Path, text: str) -> dict[str, DocumentInfo]:
+    """The catalogue in `text` (the contents of `path`), checked as load_catalog checks the file."""
     catalog: dict[str, DocumentInfo] = {}
-    for entry in entries:
+    for entry in catalog_entries(path, text):
         info = _entry_to_info(path, entry)
         if info.source_file in catalog:
             raise CatalogError(f"{path}: file {info.source_file} is listed twice")
@@ -43,12 +42,56 @@ def load_catalog(data_dir: Path) -> dict[str, DocumentInfo]:
     return catalog
 
 
+def catalog_entries(path: Path, text: str) -> list[dict]:
+    """The raw `documents:` entries of a catalogue text (dicts as YAML parsed them)."""
+    try:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML ({exc})") from exc
+    entries = raw.get("documents") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        raise CatalogError(f"{path}: expected a 'documents:' list")
+    return entries
+
+
+def unpublished_files(data_dir: Path) -> frozenset[str]:
+    """Source files whose entry says `published: false`: kept in data/ and the catalogue, left out of the index."""
+    path = data_dir / CATALOG_FILE
+    if not path.exists():
+        return frozenset()
+    entries = catalog_entries(path, path.read_text(encoding="utf-8"))
+    return frozenset(str(e["file"]) for e in entries if isinstance(e, dict) and e.get("published") is False)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a temp file beside `path`, flush it to disk, then rename it over `path`.
+
+    A reader (another worker, the CLI) sees the old file or the new one, never half of one; a crash or a full
+    disk while writing leaves the old file as it was.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)  # keep the catalogue's permissions
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def _entry_to_info(path: Path, entry: object) -> DocumentInfo:
     if not isinstance(entry, dict) or not entry.get("id") or not entry.get("file") or not entry.get("title"):
         raise CatalogError(f"{path}: every document needs id, file and title: {entry!r}")
     status = entry.get("status") or "in_force"
     if status not in STATUSES:
         raise CatalogError(f"{path}: {entry['id']}: unknown status {status!r} (one of {', '.join(STATUSES)})")
+    if entry.get("published", True) not in (True, False):  # "no" or "0" would read as published by mistake
+        raise CatalogError(f"{path}: {entry['id']}: published must be true or false, not {entry['published']!r}")
 
     def text(key: str) -> str:
         value = entry.get(key)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from core.errors import IngestError
 from core.schema import Clause, Document, DocumentInfo, Footnote
-from ingest.catalog import detect_info, load_catalog
+from ingest.catalog import detect_info, load_catalog, unpublished_files
 from ingest.clauses import parse_clauses
 from ingest.cleaning import clean_text
 from ingest.loaders import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, load_text
@@ -23,6 +23,17 @@ class Corpus:
     documents: tuple[Document, ...]
     clauses: tuple[Clause, ...]
     errors: tuple[IngestError, ...] = ()
+    # Documents whose catalogue entry says `published: false`: still here (the console lists and edits them),
+    # but `published()` leaves them out, and the index is built from that (index/store.py).
+    unpublished: frozenset[str] = frozenset()
+
+    def published(self) -> Corpus:
+        """The corpus without its unpublished documents and their clauses: what retrieval and citations see."""
+        if not self.unpublished:
+            return self
+        documents = tuple(d for d in self.documents if d.doc_id not in self.unpublished)
+        clauses = tuple(c for c in self.clauses if c.doc_id not in self.unpublished)
+        return Corpus(documents, clauses, self.errors, self.unpublished)
 
     def document(self, doc_id: str) -> Document:
         for document in self.documents:
@@ -99,7 +110,9 @@ def load_corpus(data_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Corpus:
         documents.append(document)
     documents = _unique_ids(documents)
     clauses = tuple(c for d in documents for c in parse_clauses(d))
-    return Corpus(tuple(documents), clauses, tuple(errors))
+    hidden = unpublished_files(data_dir)
+    unpublished = frozenset(d.doc_id for d in documents if d.info.source_file in hidden)
+    return Corpus(tuple(documents), clauses, tuple(errors), unpublished)
 
 
 def _unique_ids(documents: list[Document]) -> list[Document]:

@@ -1,8 +1,9 @@
 """The staff console (Gradio Blocks at "/staff", behind a login): what the hotline needs, fast.
 
 Retrieval details per question, the answer in both languages, document facts, clause lookup by
-document and label, each document's clause tree, the content gaps from the query log, and adding a
-document (web/upload.py) with a rebuild that goes live without a restart.
+document and label, each document's clause tree, the content gaps from the query log, adding a
+document (web/upload.py) and correcting or unpublishing one (web/editing.py), each with a rebuild that goes
+live without a restart.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from core.config import Settings
 from core.schema import Answer, DocumentInfo
 from web.answering import ask
 from web.cards import answer_html, esc
+from web.editing import edit_tab
 from web.holder import BotHolder, as_holder
 from web.i18n import badge
 from web.lookup import Lookup, ReferenceNotFound, catalogue_numbers, find_clause, outline, paragraph_text
@@ -120,6 +122,7 @@ def build_console(
                 refresh = gr.Button("刷新 · Refresh", size="sm")
                 gaps = gr.HTML(elem_id="pb-gaps")
             upload_tab(updater, on_refresh, [header, document])
+            edit_tab(updater, lambda: holder.current.index.documents, on_refresh, [header, document])
 
         hidden = {"api_visibility": "undocumented"}
         for trigger in (question.submit, ask_button.click):

@@ -1,8 +1,9 @@
-"""Index updates inside the running app: add a document or reload from disk, then swap the bot.
+"""Index updates inside the running app: add a document, edit a catalogue entry or reload from disk, then
+swap the bot.
 
-One update at a time runs in a background thread, while the live bot keeps answering. The add path is
-the CLI's (`python -m index add`): `apply_add`, then `rebuild` beside the live index (which switches
-`current` only when the build is complete), and `undo` when the build fails. Only when the new index has
+One update at a time runs in a background thread, while the live bot keeps answering. The add and edit
+paths are the CLI's (`python -m index add` / `edit`): `apply_add` or `apply_edit`, then `rebuild` beside
+the live index (which switches `current` only when the build is complete), and `undo` when the build fails. Only when the new index has
 loaded into a bot that can search does the app swap to it; if that fails, the old bot keeps answering.
 """
 
@@ -20,6 +21,7 @@ from core.config import Settings
 from core.errors import IndexBusyError
 from index import GLOSSARY_FILE, ClauseIndex, Glossary, load_embedder, load_index, rebuild, rollback, update_lock
 from ingest.add import AddPlan, apply_add
+from ingest.edit import EditError, EditPlan, apply_edit
 from web.holder import BotHolder, warm_up
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,10 @@ class Updater:
     def start_add(self, plan: AddPlan) -> bool:
         """Add the planned file and rebuild in the background; False when an update is already running."""
         return self._start(lambda: self._add(plan), f"building a new index with {plan.source.name}…")
+
+    def start_edit(self, plan: EditPlan) -> bool:
+        """Write the planned catalogue change and rebuild in the background; False when an update is running."""
+        return self._start(lambda: self._edit(plan), f"saving the change to {plan.doc_id} and building a new index…")
 
     def start_reload(self) -> bool:
         """Load whatever `current` points at now (after a CLI add or rollback); False when busy."""
@@ -103,24 +109,39 @@ class Updater:
         if plan.target.exists():  # written since the check (e.g. by the CLI): never overwrite a document
             raise UpdateFailed(f"{plan.target.name} appeared in the data folder meanwhile; check the file again")
         undo = apply_add(plan, self.settings.data_dir)
+        index = self._rebuild_live(undo, f"{plan.source.name} was not added")
+        superseded = f"; {plan.supersedes} is now marked superseded" if plan.supersedes else ""
+        return f"{live_line(index)} · added {plan.document.doc_id}{superseded}"
+
+    def _edit(self, plan: EditPlan) -> str:
+        not_saved = f"the change to {plan.doc_id} was not saved"
+        try:
+            with update_lock(self.settings.index_dir):  # a CLI edit, add, build or rollback may be running too
+                try:
+                    undo = apply_edit(plan, self.settings.data_dir)  # refused if catalog.yaml moved since the diff
+                except EditError as exc:
+                    raise UpdateFailed(f"{exc}; the live index is unchanged") from exc
+                index = self._rebuild_live(undo, not_saved)
+        except IndexBusyError as exc:
+            raise UpdateFailed(f"{exc}; {not_saved}, the live index is unchanged") from exc
+        return f"{live_line(index)} · {plan.doc_id}: {plan.summary()}"
+
+    def _rebuild_live(self, undo: Callable[[], None], what: str) -> ClauseIndex:
+        """Rebuild from the changed data folder and swap to it; on any failure undo the change and keep the bot."""
         try:
             index = rebuild(self.settings, self.holder.current.index.embedder, reuse_embedder=True)
         except Exception as exc:
             undo()  # `current` was never switched; the data folder is as it was
-            raise UpdateFailed(
-                f"the index build failed ({exc}); {plan.source.name} was not added, the live index is unchanged"
-            ) from exc
+            raise UpdateFailed(f"the index build failed ({exc}); {what}, the live index is unchanged") from exc
         try:
             self._go_live(index)
         except Exception as exc:
             self._switch_back()
             undo()
             raise UpdateFailed(
-                f"the new index was built but could not be loaded ({exc}); {plan.source.name} was not added,"
-                " the live index is unchanged"
+                f"the new index was built but could not be loaded ({exc}); {what}, the live index is unchanged"
             ) from exc
-        superseded = f"; {plan.supersedes} is now marked superseded" if plan.supersedes else ""
-        return f"{live_line(index)} · added {plan.document.doc_id}{superseded}"
+        return index
 
     def _switch_back(self) -> None:
         """Point `current` back at the build that is answering, so the next start does not load a broken one."""
