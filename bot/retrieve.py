@@ -19,7 +19,7 @@ from core.config import Settings
 from core.schema import Clause, Hit, Question
 from index import ClauseIndex, Glossary, SubstringCounter, top_k
 from index.glossary import english_key
-from index.questions import load_unanswerable
+from index.questions import ClauseQuestion, load_unanswerable
 from index.reranker import CrossEncoderReranker
 from index.store import lexical_text
 from index.thesaurus import THESAURUS_FILE, Thesaurus
@@ -111,7 +111,7 @@ class Retriever:
         glossary: Glossary,
         settings: Settings,
         ranker: LinearRanker | None = None,
-        unanswerable: tuple[str, ...] | None = None,
+        unanswerable: tuple[ClauseQuestion, ...] | None = None,
         reranker: CrossEncoderReranker | None = None,
     ) -> None:
         self.index = index
@@ -148,7 +148,7 @@ class Retriever:
         self.ranker = ranker or LinearRanker.load()
         self.reranker = reranker  # a cross-encoder, when the deployment has one: it orders the first candidates
         examples = load_unanswerable(settings.data_dir) if unanswerable is None else unanswerable
-        self._unanswerable = [set(index.lexical.tokenizer.tokens(q)) for q in examples]
+        self._unanswerable = [set(index.lexical.tokenizer.tokens(q.question)) for q in examples]
         self._asked_words: dict[str, list[set[str]]] = {}
         if index.questions is not None:
             for row in index.question_rows:

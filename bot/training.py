@@ -13,7 +13,6 @@ Same data, same files: the learners are deterministic.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import tempfile
 from dataclasses import dataclass, replace
@@ -27,13 +26,12 @@ from bot.retrieve import Retriever
 from core.config import Settings
 from index import ClauseIndex, Glossary, build_index
 from index.glossary import GLOSSARY_FILE
-from index.questions import ClauseQuestion, load_questions
+from index.questions import QUESTIONS_DIR, TRAINING_DIR, ClauseQuestion, load_questions, load_unanswerable
 from index.thesaurus import THESAURUS_FILE
 from index.translations import load_translations
-from ingest import load_corpus
+from ingest import Corpus, load_corpus
 
 log = logging.getLogger(__name__)
-TRAINING_DIR = "training"
 FOLDS = 5
 HELD_OUT = 5  # one row in five (by hash) is held out for thresholds and calibration
 MAX_FALSE_DECLINES = 0.08  # on held-out answerable rows, per language: the false-decline budget issue 17 sets
@@ -50,7 +48,7 @@ class Example:
     clause_id: str = ""  # the clause an answerable question was written for
 
 
-def examples(data_dir: Path, questions: tuple[ClauseQuestion, ...]) -> list[Example]:
+def examples(questions: tuple[ClauseQuestion, ...], unanswerable: tuple[ClauseQuestion, ...]) -> list[Example]:
     """Answerable rows (fold = position among its clause's questions) and unanswerable rows (fold = position)."""
     out: list[Example] = []
     seen: dict[str, int] = {}
@@ -58,16 +56,7 @@ def examples(data_dir: Path, questions: tuple[ClauseQuestion, ...]) -> list[Exam
         position = seen.get(row.clause_id, 0)
         seen[row.clause_id] = position + 1
         out.append(Example(row.lang, row.question, True, position % FOLDS, row.clause_id))
-    negatives = sorted((data_dir / TRAINING_DIR).rglob("*.jsonl"))
-    count = 0
-    for path in negatives:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if row.get("lang") in ("zh", "en") and str(row.get("question", "")).strip():
-                out.append(Example(row["lang"], row["question"].strip(), False, count % FOLDS))
-                count += 1
+    out += [Example(row.lang, row.question, False, i % FOLDS) for i, row in enumerate(unanswerable)]
     return out
 
 
@@ -81,17 +70,19 @@ class Fold:
     index: ClauseIndex
 
 
-def build_folds(settings: Settings, rows: list[Example], workdir: Path) -> list[Fold]:
-    """One index per fold, its fold's answerable questions left out of the questions index."""
-    corpus = load_corpus(settings.data_dir)
+def build_folds(
+    settings: Settings, corpus: Corpus, questions: tuple[ClauseQuestion, ...], rows: list[Example], workdir: Path
+) -> list[Fold]:
+    """One index per fold, its fold's questions left out of the questions index and of the unanswerable ones."""
     glossary = Glossary.load(settings.data_dir / GLOSSARY_FILE)
     translations = load_translations(settings.data_dir, corpus.clauses)
-    questions = load_questions(settings.data_dir, corpus.clauses)
     fold_of = {(r.clause_id, r.question): r.fold for r in rows if r.answerable}
     folds = []
     for fold in range(FOLDS):
         kept = tuple(q for q in questions if fold_of.get((q.clause_id, q.question)) != fold)
-        unanswerable = tuple(r.question for r in rows if not r.answerable and r.fold != fold)
+        unanswerable = tuple(
+            ClauseQuestion("", r.lang, r.question) for r in rows if not r.answerable and r.fold != fold
+        )
         folder = workdir / f"fold-{fold}"
         index = build_index(corpus, folder, glossary, None, settings.hnsw_threshold, translations, kept)
         fold_settings = replace(settings, index_dir=folder)
@@ -161,9 +152,10 @@ def feature_rows(folds: list[Fold], rows: list[Example]) -> np.ndarray:
 def train_all(settings: Settings, ranker_out: Path = RANKER_FILE, model_out: Path = MODEL_FILE) -> tuple:
     """The re-ranker first (the answerability features are read from the re-ranked retrieval), then the model."""
     corpus = load_corpus(settings.data_dir)
-    rows = examples(settings.data_dir, load_questions(settings.data_dir, corpus.clauses))
+    questions = load_questions(settings.data_dir, corpus.clauses)
+    rows = examples(questions, load_unanswerable(settings.data_dir))
     with tempfile.TemporaryDirectory() as workdir:
-        folds = build_folds(settings, rows, Path(workdir))
+        folds = build_folds(settings, corpus, questions, rows, Path(workdir))
         ranker = train_ranker(folds, rows)
         ranker.save(ranker_out)
         log.info("re-ranker trained: %s", ranker.trained_on)
@@ -264,7 +256,7 @@ def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bi
 
 def data_fingerprint(data_dir: Path) -> str:
     digest = hashlib.sha256()
-    paths = [*(data_dir / "questions").glob("*.jsonl"), *(data_dir / TRAINING_DIR).rglob("*.jsonl")]
+    paths = [*(data_dir / QUESTIONS_DIR).glob("*.jsonl"), *(data_dir / TRAINING_DIR).rglob("*.jsonl")]
     for path in sorted([*paths, data_dir / THESAURUS_FILE, data_dir / GLOSSARY_FILE]):
         if not path.exists():
             continue

@@ -29,7 +29,7 @@ _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
 @dataclass(frozen=True)
 class ClauseQuestion:
-    clause_id: str
+    clause_id: str  # empty for a question no clause answers (data/training)
     lang: str
     question: str
 
@@ -87,13 +87,15 @@ def load_questions(data_dir: Path, clauses: Sequence[Clause]) -> tuple[ClauseQue
     return tuple(dict.fromkeys(out))
 
 
-def load_unanswerable(data_dir: Path) -> tuple[str, ...]:
-    """The near-miss and out-of-scope questions of data/training (questions the corpus does not answer)."""
-    out: list[str] = []
+def load_unanswerable(data_dir: Path) -> tuple[ClauseQuestion, ...]:
+    """The near-miss and out-of-scope questions of data/training (questions the corpus does not answer: no
+    clause_id), in file order."""
+    out: list[ClauseQuestion] = []
     for path in sorted((data_dir / TRAINING_DIR).rglob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and (question := str(json.loads(line).get("question", "")).strip()):
-                out.append(question)
+            row = json.loads(line) if line.strip() else {}
+            if row.get("lang") in ("zh", "en") and (question := str(row.get("question", "")).strip()):
+                out.append(ClauseQuestion("", row["lang"], question))
     return tuple(out)
 
 
