@@ -64,18 +64,20 @@ def warm_up(bot: PolicyBot) -> None:
 def release_when_unused(old: PolicyBot) -> None:
     """Give the old bot's memory back once the last request using it has ended.
 
-    The old index's tokenizer holds a ~110 MB jieba dictionary; once the old bot is collected, the freed
-    pages are handed back to the system (glibc would otherwise keep them in its arenas).
+    The old index (clauses, BM25 models, its tokenizers' memos of recent texts: some 25 MB) is freed, and the
+    freed pages are handed back to the system (glibc would otherwise keep them in its arenas). jieba's
+    dictionary is not among them: bots whose tokenizers have the same words share one (index.tokenize).
     """
     weakref.finalize(old, _free_memory_soon)
 
 
 def _free_memory_soon() -> None:
-    # A finalizer runs when the old bot starts to be torn down, while its index is still attached to it; much
-    # of the index (the tokenizer's dictionary) sits in reference cycles that only a full collection frees,
+    # A finalizer runs when the old bot starts to be torn down, while its index is still attached to it; each
+    # tokenizer sits in a reference cycle (its memo wraps its own method) that only a full collection frees,
     # and a full collection may not come for a long time. So collect and trim a moment later, from a thread
     # of its own. Measured in one process over 8 reloads: 440 -> 668 MB collecting inside the finalizer,
-    # 440 -> 508 MB with this (`python -m bench.load --workers 2`: +16.8 % per worker after ten reloads).
+    # 440 -> 508 MB with this; the rest of that growth was each reload loading jieba's dictionary afresh
+    # (see index.tokenize._Dictionary).
     timer = threading.Timer(FREE_DELAY_S, _free_memory)
     timer.daemon = True
     timer.start()
