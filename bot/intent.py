@@ -142,6 +142,30 @@ QUANTITY_ASKS = (
 
 QUANTITY_ASKS_BY_NAME = {ask.name: ask for ask in QUANTITY_ASKS}
 
+# The unit a question names for the figure it asks (多少家 -> 家, how many working days -> 工作日): a clause's
+# figure in that unit answers it, one in another unit (a revenue in 亿元 for "how many companies") does not.
+_AREA_UNITS = "平方公里|平方千米|万平方米|平方米|亩|公顷"
+_CHINESE_UNIT = re.compile(
+    r"(?:多少|几)\s*(个工作日|工作日|个月|年|天|日|周|家|项|名|人|个|所|款|类|万元|亿元|元|倍|平方公里)|(多大面积|面积多大|占地多少)"
+)
+_ENGLISH_UNITS = (
+    (re.compile(r"how many (?:\w+ )?(?:companies|firms|enterprises|businesses)", re.I), "家"),
+    (re.compile(r"how many (?:\w+ )?(?:people|scientists|experts|talents|staff|employees)", re.I), "名|人"),
+    (re.compile(r"how many (?:\w+ )?projects", re.I), "项"),
+    (re.compile(r"how many (?:working|business) days", re.I), "工作日"),
+    (re.compile(r"how many (?:calendar )?days", re.I), "日|天"),
+    (re.compile(r"how many months", re.I), "个月|月"),
+    (re.compile(r"how many years", re.I), "年"),
+    (re.compile(r"how (?:large|big)\b|what size|\barea\b", re.I), _AREA_UNITS),
+)
+
+
+def asked_unit(question: str) -> str:
+    """The unit the figure asked for is in, as a regex alternation; empty when the question names none."""
+    if found := _CHINESE_UNIT.search(question):
+        return found.group(1) or _AREA_UNITS
+    return next((unit for pattern, unit in _ENGLISH_UNITS if pattern.search(question)), "")
+
 
 def quantities_asked(question: str) -> list[QuantityAsk]:
     return [ask for ask in QUANTITY_ASKS if ask.asked.search(question)]

@@ -15,11 +15,12 @@ from bot.intent import (
     ASKS_TIME,
     ASKS_WHO,
     ASKS_YES_NO,
+    asked_unit,
     quantities_asked,
 )
 from bot.language import simplified
 from bot.scope import PLACE_NAMES
-from core.schema import Question
+from core.schema import Ask, Question
 from index.tokenize import Tokenizer
 
 # What a question asks for, by the words people use to ask it.
@@ -34,6 +35,7 @@ ASKS = (
     ("document_facts", ASKS_METADATA),
     ("history", ASKS_HISTORY),
 )
+_SUB_QUESTION = re.compile(r"[^？?；;]+[？?；;]?")
 _ENGLISH_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][A-Za-z]{2,}\b")
 
 
@@ -47,11 +49,24 @@ def parse_question(text: str, lang: str, names: DocumentNames, tokenizer: Tokeni
         lang=lang,
         named_documents=named,
         ranking_text=ranking_text,
-        asks=frozenset(kind for kind, pattern in ASKS if pattern.search(text)),
+        asks=_asks(text),
         quantities=tuple(ask.name for ask in quantities_asked(text)),
         places=places,
         organisations=organisations,
+        parts=_parts(text),
     )
+
+
+def _asks(text: str) -> frozenset[str]:
+    return frozenset(kind for kind, pattern in ASKS if pattern.search(text))
+
+
+def _parts(text: str) -> tuple[Ask, ...]:
+    """The sub-questions that ask something ("能用几年？快到期了什么时候申请延续？" asks two things)."""
+    pieces = [p.strip() for p in _SUB_QUESTION.findall(text) if re.search(r"[\w\u3400-\u9fff]{2}", p)]
+    parts = [Ask(p, _asks(p), asked_unit(p)) for p in pieces]
+    asking = [p for p in parts if p.asks]
+    return tuple(asking) if len(asking) > 1 else (Ask(text, _asks(text), asked_unit(text)),)
 
 
 def _names(text: str, lang: str, tokenizer: Tokenizer) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.extractive import Extract
 from bot.intent import COUNT, DEFINES, DURATION, MONEY, SHARE
 from bot.render import with_chinese_amounts
-from bot.retrieve import Query, concept_match
-from core.schema import Highlight
+from bot.retrieve import Concept, Query, concept_match
+from core.schema import Ask, Highlight, Question
 from index.tokenize import normalise_query_text
 from ingest import split_sentences
 
@@ -37,7 +37,13 @@ _LABEL = re.compile(r"^(?:第[一二三四五六七八九十百零]+条|[（(][�
 _WHOLE_PIECE = frozenset({"definition", "body"})  # these facts are the whole piece, not a figure inside it
 _FIGURES = ("amount", "duration", "count")
 # 多大 / 多少 / 几 / how large: a figure of some kind is asked for, whatever its unit.
-_ASKS_FIGURE = re.compile(r"多少|多大|多高|多长|几[个年天月家项名]|how (?:much|many|large|big|long)|what size", re.I)
+_ASKS_FIGURE = re.compile(
+    r"多少|多大|多高|多长|多重|几[个年天月家项名]|how (?:much|many|large|big|long|heavy|severe)|\b(?:size|scale)\b",
+    re.I,
+)
+# "产值和收入" / "companies and scientists": one sub-question asking for two figures.
+_JOINS = re.compile(r"[\u3400-\u9fff](?:和|及|与|以及|、)[\u3400-\u9fff]|how (?:many|much)\b[^?]*\band\b", re.I)
+MAX_PARTS = 2  # sub-questions answered in the short answer; a third is left to the quoted clauses
 MAX_PIECE_CHARS = 90  # a short answer longer than this is no longer short: the whole sentence is quoted below
 
 
@@ -57,27 +63,90 @@ def short_answer(
     full_text: Callable[[str], str],
     english: Callable[[str], tuple[str, ...]],
 ) -> ShortAnswer:
-    """The piece stating what the question asks, from the first cited clause that has one: the piece covering most
-    of the question there (the quoted sentences first on a tie); `numbers` maps clause id -> [n]."""
+    """For each thing the question asks (at most MAX_PARTS), the piece stating it from the cited clauses: a figure
+    in the unit asked first, then the best-answering clause, then the piece covering most of that sub-question;
+    `numbers` maps clause id -> [n]."""
     question = query.question
     order = {clause_id: i for i, clause_id in enumerate(extract.clause_ids)}  # the best-answering clause first
-    figures = question.quantities or question.asks_for(*_FIGURES) or _ASKS_FIGURE.search(question.text)
-    kinds = [kind for kind, _ in STATES if question.asks_for(kind) or (figures and kind in _FIGURES)]
-    for kind in kinds:
-        pattern = dict(STATES)[kind]
-        found = [
-            (clause_id, sentence, position, piece)
-            for clause_id, sentence, position in _candidates(extract, full_text)
-            if (piece := _piece(sentence, pattern, whole=kind in _WHOLE_PIECE))
-        ]
-        for clause_id, sentence, position, (piece, start, end) in sorted(
-            found, key=lambda f: (order[f[0]], -_covers(query, f[3][0]))
-        ):
-            highlight = _highlight(clause_id, full_text(clause_id), sentence, start, end)
-            text = _render(question.lang, piece, sentence, english(clause_id), position, numbers[clause_id])
-            if text:
-                return ShortAnswer(text, (highlight,) if highlight else ())
-    return NONE
+    candidates = _candidates(extract, full_text)
+    texts: list[str] = []
+    highlights: list[Highlight] = []
+    facts: list[str] = []
+    kind = -1
+    for part, same_clause in _asks(question)[:MAX_PARTS]:
+        found = _best_piece(query, part, candidates, order, highlights, full_text, kind if same_clause else None)
+        if found is None or found[2][found[4][1] : found[4][2]] in facts:
+            continue  # the same fact from another clause says nothing new
+        kind, clause_id, sentence, position, (piece, start, end) = found
+        text = _render(question.lang, piece, sentence, english(clause_id), position, numbers[clause_id])
+        if text and text not in texts:
+            texts.append(text)
+            facts.append(sentence[start:end])
+            if highlight := _highlight(clause_id, full_text(clause_id), sentence, start, end):
+                highlights.append(highlight)
+    return ShortAnswer(" ".join(texts) if question.lang == "en" else "".join(texts), tuple(highlights))
+
+
+def _asks(question: Question) -> list[tuple[Ask, bool]]:
+    """The sub-questions to answer, each with whether its piece must come from the clause of the previous one: a
+    sub-question joining two things ("产值和收入", "companies and scientists") is asked twice, the second time
+    from the same clause."""
+    out: list[tuple[Ask, bool]] = []
+    for part in question.parts or (Ask(question.text, question.asks),):
+        out.append((part, False))
+        if _JOINS.search(part.text):
+            out.append((replace(part, unit=""), True))
+    return out
+
+
+def _best_piece(
+    query: Query,
+    part: Ask,
+    candidates: list[tuple[str, str, int]],
+    order: dict[str, int],
+    taken: list[Highlight],
+    full_text: Callable[[str], str],
+    same_as: int | None = None,
+) -> tuple[int, str, str, int, tuple[str, int, int]] | None:
+    """(kind, clause id, sentence, its position, piece): the piece stating what one sub-question asks, not one an
+    earlier sub-question took; `same_as` = a kind: only that kind, from the clause of the last piece taken."""
+    figures = part.asks & set(_FIGURES) or _ASKS_FIGURE.search(part.text) or query.question.quantities
+    unit = re.compile(part.unit) if part.unit else None
+    concepts = _concepts_of(query, part)
+    found = [
+        (rank, clause_id, sentence, position, piece)
+        for rank, (kind, pattern) in enumerate(STATES)
+        if kind in part.asks or (figures and kind in _FIGURES)
+        for clause_id, sentence, position in candidates
+        if (piece := _piece(sentence, pattern, whole=kind in _WHOLE_PIECE))
+        and not _overlaps(clause_id, full_text(clause_id), sentence, piece, taken)
+        and (same_as is None or rank == same_as and taken and taken[-1].clause_id == clause_id)
+    ]
+    if not found:
+        return None
+    best = min(
+        found,
+        key=lambda f: (
+            not (unit and unit.search(f[2][f[4][1] : f[4][2] + 4])),  # a figure in the unit asked first
+            f[0],  # then the kinds in STATES order
+            order[f[1]],  # then the best-answering clause
+            -_covers(concepts, f[4][0]),  # then the piece saying most of what this sub-question names
+        ),
+    )
+    return best
+
+
+def _concepts_of(query: Query, part: Ask) -> tuple[Concept, ...]:
+    """The question's concepts this sub-question names (all of them for a one-part question)."""
+    text = normalise_query_text(part.text)
+    named = tuple(c for c in query.concepts if c.name.lower() in text or any(a in text for a in c.alternatives))
+    return named or query.concepts
+
+
+def _overlaps(clause_id: str, text: str, sentence: str, piece: tuple[str, int, int], taken: list[Highlight]) -> bool:
+    at = text.find(sentence)
+    start, end = at + piece[1], at + piece[2]
+    return any(h.clause_id == clause_id and h.start < end and start < h.end for h in taken)
 
 
 def _candidates(extract: Extract, full_text: Callable[[str], str]) -> list[tuple[str, str, int]]:
@@ -99,10 +168,10 @@ def _candidates(extract: Extract, full_text: Callable[[str], str]) -> list[tuple
     return chosen + rest
 
 
-def _covers(query: Query, piece: str) -> float:
-    """Weighted share of the question's concepts a piece contains (sorting is stable: earlier pieces win ties)."""
+def _covers(concepts: tuple[Concept, ...], piece: str) -> float:
+    """Weight of the concepts a piece contains (min() keeps the earliest piece on a tie)."""
     text = normalise_query_text(piece)
-    return sum(c.weight * concept_match(c, text) for c in query.concepts)
+    return sum(c.weight * concept_match(c, text) for c in concepts)
 
 
 def _piece(sentence: str, pattern: re.Pattern[str], whole: bool) -> tuple[str, int, int] | None:
@@ -144,8 +213,38 @@ def _render(lang: str, piece: str, sentence: str, translated: tuple[str, ...], p
 
 def _english_digits(chinese: str) -> set[str]:
     """The digits an English rendering of a Chinese figure writes: 1000万元 -> 10 (million), 100亿 -> 10 (billion)."""
-    out = set(_DIGITS.findall(chinese))
-    for number, unit in re.findall(r"(\d+(?:\.\d+)?)\s*(万|亿)", chinese):
-        value = float(number) * (1e4 if unit == "万" else 1e8)
-        out |= {f"{value / scale:g}" for scale in (1e6, 1e9) if value / scale >= 1}
+    out = set(_DIGITS.findall(chinese)) | {str(n) for n in map(chinese_number, _CN_NUMERAL.findall(chinese)) if n}
+    for number, unit in re.findall(r"(\d+(?:\.\d+)?)\s*(万亿|万|亿)", chinese):
+        value = float(number) * {"万": 1e4, "亿": 1e8, "万亿": 1e12}[unit]
+        out |= {f"{value / scale:g}" for scale in (1e6, 1e9, 1e12) if value / scale >= 1}
     return out
+
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=个?(?:工作日|日|天|月|年|家|项|名|人|倍|万|亿))")
+
+
+def chinese_number(text: str) -> int:
+    """六十 -> 60, 一百二十 -> 120, 十五 -> 15 (numbers below ten thousand, as laws write periods and counts)."""
+    total, digit = 0, 0
+    for char in text:
+        if char in _CN_DIGITS:
+            digit = _CN_DIGITS[char]
+        elif char in _CN_UNITS:
+            total += (digit or 1) * _CN_UNITS[char]
+            digit = 0
+    return total + digit

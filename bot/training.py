@@ -120,6 +120,13 @@ def train_ranker(folds: list[Fold], rows: list[Example]) -> LinearRanker:
     intercept = float(learner.intercept_[0] - (coef * mean).sum())
     ranker = LinearRanker(tuple(float(c) for c in coef), intercept, {})
     scores = features @ coef
+    langs = np.array([rows[g].lang for g in groups])
+    by_lang = {
+        f"held_out_hit_at_1_{lang}": _hit_at_1(
+            scores[test & (langs == lang)], labels[test & (langs == lang)], groups[test & (langs == lang)]
+        )
+        for lang in ("zh", "en")
+    }
     return replace(
         ranker,
         trained_on={
@@ -128,6 +135,7 @@ def train_ranker(folds: list[Fold], rows: list[Example]) -> LinearRanker:
             "folds": FOLDS,
             "held_out_hit_at_1": _hit_at_1(scores[test], labels[test], groups[test]),
             "held_out_hit_at_1_fused_only": _hit_at_1(features[test][:, 0], labels[test], groups[test]),
+            **by_lang,
             "data": data_fingerprint(folds[0].retriever.settings.data_dir),
         },
     )

@@ -153,6 +153,16 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Ask:
+    """One sub-question ("能用几年？" of "能用几年？快到期了什么时候申请延续？"): what it asks for, and the unit of
+    the figure when it names one (多少家 -> 家; how many years -> 年), as a regex alternation."""
+
+    text: str
+    asks: frozenset[str] = frozenset()
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class Question:
     """A question parsed once (bot.question.parse_question); every later stage reads this, not the text."""
 
@@ -166,6 +176,7 @@ class Question:
     quantities: tuple[str, ...] = ()  # the kinds of figure it asks for that a clause must state (bot.intent)
     places: tuple[str, ...] = ()  # places it names (深圳, Shenzhen)
     organisations: tuple[str, ...] = ()  # organisations it names (国家药监局, BeiGene)
+    parts: tuple[Ask, ...] = ()  # its sub-questions, in order (one when it asks one thing)
 
     def asks_for(self, *kinds: str) -> bool:
         return any(kind in self.asks for kind in kinds)

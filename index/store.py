@@ -28,7 +28,7 @@ from index.translations import load_translations
 from ingest import Corpus, load_corpus
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 3  # 2: English lexical index and translations; 3: per-clause questions
+SCHEMA_VERSION = 4  # 2: English lexical index and translations; 3: per-clause questions; 4: expanded clauses
 _KEEP_BUILDS = 3
 
 
@@ -48,6 +48,7 @@ class ClauseIndex:
     translations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # clause_id -> English sentences
     questions: LexicalIndex | None = None  # over the questions people would ask of each clause (data/questions)
     question_rows: tuple[ClauseQuestion, ...] = ()  # row i of `questions`
+    expanded: LexicalIndex | None = None  # each clause with its questions and its English (doc2query), per part
 
     def __post_init__(self) -> None:
         self._full: dict[str, str] = {}
@@ -76,6 +77,7 @@ class ClauseIndex:
     def retrievers(self) -> list[str]:
         names = ["bm25"] + (["bm25_en"] if self.english is not None else [])
         names += ["questions"] if self.questions is not None else []
+        names += ["expanded"] if self.expanded is not None else []
         return names + (["dense"] if self.dense is not None and self.embedder is not None else [])
 
 
@@ -145,10 +147,12 @@ def build_index(
     english = None
     if translations:
         english = LexicalIndex.build([english_text(c, infos.get(c.doc_id), translations) for c in clauses], Tokenizer())
-    lexical = LexicalIndex.from_tokens(chinese_tokens(), chinese)
+    clause_tokens = chinese_tokens()
+    lexical = LexicalIndex.from_tokens(clause_tokens, chinese)
     searchable = {c.clause_id for c in clauses}
     questions = tuple(q for q in questions if q.clause_id in searchable)
     question_index = LexicalIndex.build([q.question for q in questions], chinese) if questions else None
+    expanded = _expanded_index(clauses, clause_tokens, chinese, questions, translations) if questions else None
     dense = None
     if embedder is not None:
         dense = DenseIndex.build(embedder.embed([dense_text(c) for c in clauses]), hnsw_threshold)
@@ -182,6 +186,8 @@ def build_index(
         if question_index is not None:
             question_index.save(tmp / "lexical_questions")
             _write_jsonl(tmp / "questions.jsonl", (asdict(q) for q in questions))
+        if expanded is not None:
+            expanded.save(tmp / "lexical_expanded")
         if dense is not None:
             dense.save(tmp)
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
@@ -202,8 +208,37 @@ def build_index(
         manifest["build_seconds"],
     )
     return ClauseIndex(
-        clauses, infos, lexical, dense, embedder, manifest, final, "", english, translations, question_index, questions
+        clauses,
+        infos,
+        lexical,
+        dense,
+        embedder,
+        manifest,
+        final,
+        "",
+        english,
+        translations,
+        question_index,
+        questions,
+        expanded,
     )
+
+
+def _expanded_index(
+    clauses: Sequence[Clause],
+    clause_tokens: list[list[str]],
+    tokenizer: Tokenizer,
+    questions: Sequence[ClauseQuestion],
+    translations: dict[str, tuple[str, ...]],
+) -> LexicalIndex:
+    """BM25 over each clause part plus the questions people ask of its clause and its English: words a question
+    shares with several of them add up (the questions index ranks a clause by its one best question)."""
+    asked: dict[str, list[str]] = {}
+    for row in questions:
+        asked.setdefault(row.clause_id, []).append(row.question)
+    extra = ["\n".join([*asked.get(c.clause_id, ()), *translations.get(c.clause_id, ())]) for c in clauses]
+    extra_tokens = tokenizer.tokens_many(extra)
+    return LexicalIndex.from_tokens([[*a, *b] for a, b in zip(clause_tokens, extra_tokens, strict=True)], tokenizer)
 
 
 def _switch(index_dir: Path, build: Path) -> None:
@@ -262,6 +297,7 @@ def load_index(index_dir: Path, embedder: Embedder | None = None) -> ClauseIndex
     if (folder / "lexical_questions").exists():
         question_index = LexicalIndex.load(folder / "lexical_questions")
         questions = tuple(ClauseQuestion(**row) for row in _read_jsonl(folder / "questions.jsonl"))
+    expanded = LexicalIndex.load(folder / "lexical_expanded") if (folder / "lexical_expanded").exists() else None
     dense, note = None, ""
     if (folder / DenseIndex.FILE).exists():
         if embedder is not None and embedder.name == manifest.get("embed_model"):
@@ -282,6 +318,7 @@ def load_index(index_dir: Path, embedder: Embedder | None = None) -> ClauseIndex
         translations,
         question_index,
         questions,
+        expanded,
     )
 
 

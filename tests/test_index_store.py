@@ -97,9 +97,9 @@ def test_dense_path_with_a_tiny_local_model(tmp_path: Path, corpus: Corpus, tiny
     assert vectors.shape == (2, embedder.dimension) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
     settings = load_settings({}, index_dir=tmp_path, embed_model=str(tiny_model))
     index = open_index(settings, corpus, embedder)
-    assert index.retrievers == ["bm25", "bm25_en", "questions", "dense"] and index.manifest["embed_model"] == str(
-        tiny_model
-    )
+    assert index.retrievers == ["bm25", "bm25_en", "questions", "expanded", "dense"] and index.manifest[
+        "embed_model"
+    ] == str(tiny_model)
     assert index.manifest["dimension"] == embedder.dimension and index.dense.size == len(index.clauses)
     reloaded = load_index(tmp_path, embedder)
     clause_vector = embedder.embed(
@@ -145,7 +145,7 @@ def test_cli_build_info_ask_and_batch(tmp_path: Path) -> None:
     }
     assert "clauses" in _run("-m", "index", "build", env=env).stdout
     info = json.loads(_run("-m", "index", "info", env=env).stdout)
-    assert info["retrievers"] == ["bm25", "bm25_en", "questions"] and info["documents"] == 15
+    assert info["retrievers"] == ["bm25", "bm25_en", "questions", "expanded"] and info["documents"] == 15
     asked = _run("-m", "bot", "ask", "外资研发中心有什么资金支持？", "--json", env=env)
     assert json.loads(asked.stdout)["citations"][0]["label"] == "四、（十二）"
     readable = _run("-m", "bot", "ask", "外资研发中心有什么资金支持？", env=env).stdout
