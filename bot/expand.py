@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.llm import ChatLLM
 from bot.prompts import as_data, load_prompt, render
 from core.schema import Clause
-from index.questions import QUESTIONS_DIR, clause_hash, full_texts, question_problems
+from index.questions import clause_hash, full_texts, question_problems, questions_file
 
 _LINE = re.compile(r"^\s*(zh|en)\s*[:：]\s*(.+?)\s*$", re.I)
 
@@ -44,9 +44,9 @@ def expand_document(
                 continue
             rows.append({"clause_id": clause_id, "hash": clause_hash(text), "lang": lang, "question": question})
         progress(f"{clause_id}: {sum(r['clause_id'] == clause_id for r in rows)} questions")
-    folder = data_dir / QUESTIONS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{doc_id}.jsonl.tmp"
+    target = questions_file(data_dir, doc_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    tmp.replace(folder / f"{doc_id}.jsonl")  # all or nothing: a failed run leaves the old file
+    tmp.replace(target)  # all or nothing: a failed run leaves the old file
     return len(rows), dropped

@@ -3,6 +3,7 @@
 from index.dense import DenseIndex, Embedder, SentenceTransformerEmbedder
 from index.glossary import GLOSSARY_FILE, Glossary, Term
 from index.lexical import LexicalIndex, SubstringCounter, top_k
+from index.questions import questions_file
 from index.store import ClauseIndex, build_index, load_embedder, load_index, open_index, rebuild, rollback, update_lock
 from index.tokenize import Tokenizer
 
@@ -21,6 +22,7 @@ __all__ = [
     "load_embedder",
     "load_index",
     "open_index",
+    "questions_file",
     "rebuild",
     "rollback",
     "top_k",

@@ -34,6 +34,11 @@ class ClauseQuestion:
     question: str
 
 
+def questions_file(data_dir: Path, doc_id: str) -> Path:
+    """Where a document's questions are kept."""
+    return data_dir / QUESTIONS_DIR / f"{doc_id}.jsonl"
+
+
 def clause_hash(text: str) -> str:
     """A short fingerprint of a clause's whole text: a question written for another wording is stale."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

@@ -25,6 +25,7 @@ from index.__main__ import add as cli_add
 from index.lexical import LexicalIndex
 from tests.browser_support import STAFF_PASSWORD
 from tests.conftest import ROOT
+from tests.fake_openai import FakeOpenAI
 from tests.test_reliability import NEW_VERSION, live, small_data  # noqa: F401  (fixtures)
 from web import create_app
 from web.upload import BUSY, UNCHANGED, check_upload, confirm_upload, progress_html
@@ -174,6 +175,8 @@ def test_confirm_rebuilds_and_the_running_app_answers_from_the_new_index(staff: 
     assert holder.current is not first_bot  # same app object, new bot: no restart
     clauses = len({c.clause_id for c in holder.current.index.clauses})
     assert f"Live</strong>: {clauses} clauses, " in progress_html(progress) and "added bci-measures" in progress.message
+    assert "no LLM configured: searched by its own text" in progress.message  # and no questions file was made
+    assert not (settings.data_dir / "questions" / "bci-measures.jsonl").exists()
     answer = staff.post("/api/ask", json={"question": NEW_QUESTION}).json()
     assert NEW_FACT in answer["answer"] and answer["citations"][0]["doc_id"] == "bci-measures"
     assert OLD_FACT in _ask(staff, OLD_QUESTION)  # the old documents are still there
@@ -185,6 +188,36 @@ def test_confirm_rebuilds_and_the_running_app_answers_from_the_new_index(staff: 
     assert NEW_FACT in "".join(part["text"] for part in chat[-1]["content"])
     staff.post("/staff/login", data={"username": "staff", "password": STAFF_PASSWORD})
     assert NEW_FACT in _gradio_call(staff, "/staff", ["on_lookup", "bci-measures 第二条"])[0]
+
+
+def test_with_an_llm_the_add_flow_writes_the_questions_people_would_ask(live, tmp_path: Path) -> None:  # noqa: F811
+    settings, index = live
+    fake = FakeOpenAI().start()
+    try:
+        fake.script(
+            "zh: 做脑机接口临床转化平台能拿多少钱？\nzh: 脑机接口平台补贴9999万元吗？\nen: Is there money for a BCI platform?"
+        )
+        settings = replace(
+            settings,
+            llm_base_url=fake.base_url,
+            llm_model="test",
+            llm_retries=0,
+            today="2026-11-23",
+            staff_password=STAFF_PASSWORD,
+            query_log_path=tmp_path / "queries.sqlite3",
+        )
+        app = create_app(PolicyBot(settings, index, Glossary.load(settings.data_dir / GLOSSARY_FILE)), settings)
+        with TestClient(app) as client:
+            html, key = check_upload(str(_write(tmp_path, "bci-measures.txt", NEW_DOCUMENT)), settings)
+            assert "written clause by clause by the configured LLM" in html
+            assert confirm_upload(str(tmp_path / "bci-measures.txt"), key, client.app.state.updater)[1]
+            progress = client.app.state.updater.wait(WAIT)
+    finally:
+        fake.stop()
+    assert progress.state == "live" and "questions people would ask written by the LLM" in progress.message
+    rows = [json.loads(line) for line in (settings.data_dir / "questions" / "bci-measures.jsonl").open()]
+    assert rows and not any("9999" in r["question"] for r in rows)  # a figure the clause lacks is dropped
+    assert {r["clause_id"].split("#")[0] for r in rows} == {"bci-measures"}
 
 
 def _gradio_call(client: TestClient, endpoint: str, data: list) -> list:

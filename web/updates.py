@@ -16,10 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import PolicyBot
+from bot import PolicyBot, expand_document
 from core.config import Settings
 from core.errors import IndexBusyError
-from index import GLOSSARY_FILE, ClauseIndex, Glossary, load_embedder, load_index, rebuild, rollback, update_lock
+from index import (
+    GLOSSARY_FILE,
+    ClauseIndex,
+    Glossary,
+    load_embedder,
+    load_index,
+    questions_file,
+    rebuild,
+    rollback,
+    update_lock,
+)
 from ingest.add import AddPlan, apply_add
 from ingest.edit import EditError, EditPlan, apply_edit
 from web.holder import BotHolder, warm_up
@@ -108,10 +118,39 @@ class Updater:
     def _add_locked(self, plan: AddPlan) -> str:
         if plan.target.exists():  # written since the check (e.g. by the CLI): never overwrite a document
             raise UpdateFailed(f"{plan.target.name} appeared in the data folder meanwhile; check the file again")
-        undo = apply_add(plan, self.settings.data_dir)
+        undo_add = apply_add(plan, self.settings.data_dir)
+        questions, undo_questions = self._write_questions(plan)
+
+        def undo() -> None:
+            undo_questions()
+            undo_add()
+
         index = self._rebuild_live(undo, f"{plan.source.name} was not added")
         superseded = f"; {plan.supersedes} is now marked superseded" if plan.supersedes else ""
-        return f"{live_line(index)} · added {plan.document.doc_id}{superseded}"
+        return f"{live_line(index)} · added {plan.document.doc_id}{superseded} · {questions}"
+
+    def _write_questions(self, plan: AddPlan) -> tuple[str, Callable[[], None]]:
+        """The questions people would ask of each clause, from the configured LLM (python -m bot expand does the
+        same); without one, or when it fails, the document is searched by its own text and the result says so."""
+        llm = getattr(self.holder.current, "llm", None)
+        if llm is None:
+            return NO_LLM_QUESTIONS, lambda: None
+        target = questions_file(self.settings.data_dir, plan.document.doc_id)
+
+        def progress(line: str) -> None:
+            self.progress = Progress("building", f"writing questions people would ask: {line}")
+
+        try:
+            kept, dropped = expand_document(
+                llm, list(plan.clauses), plan.document.info.title, self.settings.data_dir, progress
+            )
+        except Exception as exc:  # the LLM is down or answers nonsense: the document is still added
+            log.warning("questions for %s not written: %s", plan.document.doc_id, exc)
+            return f"no questions written ({type(exc).__name__}); searched by its own text", lambda: None
+        return (
+            f"{kept} questions people would ask written by the LLM ({dropped} failed the checks)",
+            lambda: target.unlink(missing_ok=True),
+        )
 
     def _edit(self, plan: EditPlan) -> str:
         not_saved = f"the change to {plan.doc_id} was not saved"
@@ -170,6 +209,9 @@ class Updater:
         warm_up(bot)  # the first questions on the new index must not each pay for loading it
         self.holder.swap(bot)
         log.info("now answering from %s", index.folder)
+
+
+NO_LLM_QUESTIONS = "no LLM configured: searched by its own text (python -m bot expand DOC writes its questions)"
 
 
 def live_line(index: ClauseIndex) -> str:

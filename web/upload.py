@@ -35,7 +35,7 @@ def check_upload(path: str | None, settings: Settings, name: str = "", folder: s
         plan = _plan(path, settings, name, folder)
     except PolicybotError as exc:
         return refusal_html(Path(path).name, exc), ""
-    return plan_html(plan), confirm_key(plan, name, folder)
+    return plan_html(plan, settings.llm_enabled), confirm_key(plan, name, folder)
 
 
 def confirm_upload(
@@ -76,8 +76,16 @@ def _plan(path: str, settings: Settings, name: str, folder: str) -> AddPlan:
         raise IngestError(path, f"the file could not be read ({type(exc).__name__})") from exc
 
 
-def plan_html(plan: AddPlan) -> str:
-    """The detected title and status, what it supersedes, and the clause tree, all escaped."""
+QUESTIONS_BY_LLM = "由已配置的大模型逐条编写并检查 · written clause by clause by the configured LLM, then checked"
+QUESTIONS_WITHOUT_LLM = (
+    "未配置大模型：仅按条文原文检索 · no LLM configured: searched by its own text only "
+    "(python -m bot expand DOC writes them later)"
+)
+
+
+def plan_html(plan: AddPlan, llm_configured: bool = False) -> str:
+    """The detected title and status, what it supersedes, whether the LLM will write the questions people would
+    ask of it, and the clause tree, all escaped."""
     info = plan.document.info
     rows = [
         ("文件 · File", plan.source.name),
@@ -89,6 +97,7 @@ def plan_html(plan: AddPlan) -> str:
     ]
     if plan.supersedes:
         rows.append(("新版本 · New version of", f"{plan.supersedes} ({plan.supersedes_file}): marked superseded"))
+    rows.append(("常见问法 · Questions people ask", QUESTIONS_BY_LLM if llm_configured else QUESTIONS_WITHOUT_LLM))
     facts = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
     tree = "\n".join(tree_lines(plan))
     return (
