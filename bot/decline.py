@@ -14,6 +14,7 @@ from bot.retrieve import Retrieval
 
 # Reason codes in the answer contract (`decline_reason`); empty when the bot answers.
 OUT_OF_SCOPE, FIGURE_NOT_STATED, NOT_COVERED = "out_of_scope", "figure_not_stated", "not_covered"
+IN_ANOTHER_DOCUMENT = "in_another_document"  # not covered, and the best clauses name the document that covers it
 REASONS = {
     "zh": {
         OUT_OF_SCOPE: "policybot 收录的是国家法律法规和北京市、昌平区、中关村及生命科学园的政策，不包括{places}的政策。",

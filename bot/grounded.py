@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.llm import ChatLLM, LLMError
 from bot.prompts import NO_ANSWER, Source, answer_prompt
-from bot.verify import check_answer
+from bot.verify import CITATION, check_answer
 from index.translations import UNOFFICIAL_NOTE
 
 # Reasoning models served by some endpoints (DeepSeek-R1 on Ollama) think aloud in the reply itself.
@@ -24,6 +24,10 @@ class Draft:
     notes: tuple[str, ...] = ()
     no_answer: bool = False  # the LLM found no answer in the clauses
     failure: str = ""
+    short: str = ""  # the reply's first sentence, the direct answer, when it is verified and short
+
+
+SHORT_CHARS = 200  # a longer first sentence is the body of the answer, not a short answer
 
 
 def write_answer(
@@ -52,7 +56,8 @@ def judge(raw: str, lang: str, sources: Sequence[Source]) -> Draft:
         return Draft(notes=checked.removed, failure="most sentences unsupported")
     # The LLM renders Chinese law in English: the same caveat as the translated extractive answers.
     text = f"{checked.text}\n({UNOFFICIAL_NOTE['en']})" if lang == "en" else checked.text
-    return Draft(text, checked.clause_ids, checked.removed)
+    short = checked.lead if len(checked.lead) <= SHORT_CHARS and CITATION.search(checked.lead) else ""
+    return Draft(text, checked.clause_ids, checked.removed, short=short)
 
 
 def _reply(llm: ChatLLM, system: str, user: str, stream: bool) -> Generator[str, None, str]:

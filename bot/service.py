@@ -8,22 +8,23 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from bot.answerability import AnswerabilityModel
-from bot.decline import Decision, decide
+from bot.decline import IN_ANOTHER_DOCUMENT, NOT_COVERED, Decision, decide
 from bot.extractive import Extract, choose_sentences
 from bot.followup import FollowUps
 from bot.grounded import write_answer
 from bot.language import SUPPORTED, clean_question, detect_language
 from bot.llm import make_llm
 from bot.prompts import clause_sources
+from bot.references import Reference, referenced_documents
 from bot.render import citation_heading, document_facts, document_name, label_en, status_warning, with_chinese_amounts
-from bot.retrieve import Retrieval, Retriever
+from bot.retrieve import Retrieval, Retriever, concept_match
 from bot.short import short_answer
 from core.config import Settings
 from core.schema import Answer, Citation, Clause, DocumentInfo, Hit, Question
 from index import ClauseIndex, Glossary, load_embedder, open_index
 from index.glossary import GLOSSARY_FILE
 from index.reranker import CrossEncoderReranker, load_reranker
-from index.tokenize import Tokenizer
+from index.tokenize import Tokenizer, normalise_query_text
 from index.translations import STRICT_CATEGORIES, UNOFFICIAL_NOTE, preferred_english
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ class Texts:
     also: str
     decline: str
     related: str
+    elsewhere: str  # a document the clauses only refer to (a decline)
+    not_held: str  # the same, when the question names it (an answer)
     empty: str
     too_long: str
     unsupported: str
@@ -52,6 +55,8 @@ TEXTS = {
         also="另据{source}",
         decline="抱歉，现有政策文件中没有找到能回答这个问题的条款，policybot 不作推测。建议咨询{contact}。",
         related="可能相关的条款：",
+        elsewhere="{sources}提到{names}：所问内容可能由该文件规定，policybot 未收录它，请查阅其原文。",
+        not_held="{sources}提到的{names}本身未收录在 policybot 中，其具体内容请查阅该文件原文。",
         empty="请输入您的问题，例如：“外资研发中心有什么资金支持？”",
         too_long="问题过长，只处理了前{n}个字符。",
         unsupported="policybot 目前只支持中文和英文提问。policybot answers questions in Chinese or English only.",
@@ -62,6 +67,9 @@ TEXTS = {
         also="Also, under {source}",
         decline="Sorry, the policy documents policybot covers do not answer this question, and it will not guess. Please contact {contact}.",
         related="Possibly related clauses:",
+        elsewhere="{sources} refers to {names}, which probably sets this out; policybot does not hold that "
+        "document: please read it there.",
+        not_held="policybot does not hold {names} itself, which {sources} refers to: for its contents read it there.",
         empty="Please type a question, e.g. “Is there funding for a multinational R&D centre?”",
         too_long="The question was long; only its first {n} characters were used.",
         unsupported="policybot answers questions in Chinese or English only. policybot 目前只支持中文和英文提问。",
@@ -69,6 +77,12 @@ TEXTS = {
         untranslated="(No English translation of this clause yet: the Chinese original is quoted, key terms glossed.)",
     ),
 }
+
+
+def _with_english(name: str, glossary: Glossary) -> str:
+    """外商投资准入负面清单 (negative list): the glossary's English for the terms in a Chinese name."""
+    english = "; ".join(dict.fromkeys(en for _, en in glossary.english_for(name)))
+    return f"{name} ({english})" if english else name
 
 
 class PolicyBot:
@@ -170,6 +184,8 @@ class PolicyBot:
         )
         if not answer.declined and self.answerability.unsure(search_lang, decision.confidence):
             shown.append(TEXTS[answer.lang].unsure)  # the middle band: answered, but say it may not be the answer
+        if not answer.declined and (named := self._references(retrieval, by_name=True)):
+            shown.append(self._references_line(named, answer.lang, TEXTS[answer.lang].not_held))
         yield Answer(
             asked,
             answer.lang,
@@ -193,6 +209,9 @@ class PolicyBot:
         contact = self.settings.service_contact_en if lang == "en" else self.settings.service_contact_zh
         why = "" if reason else decision.explain(lang)  # the LLM's "no answer" has no finer reason
         lines = [f"{why}{' ' if why and lang == 'en' else ''}{texts.decline.format(contact=contact)}"]
+        references = self._references(retrieval)
+        if references:
+            lines.append(self._references_line(references, lang))
         related = [h for h in retrieval.hits[:3] if decision.confidence > 0]
         if related:
             lines.append(texts.related)
@@ -200,8 +219,33 @@ class PolicyBot:
         drivers = decision.drivers(self.answerability)
         reason = reason or f"confidence {decision.confidence:.2f} < {decision.threshold:.2f} ({drivers})"
         notes = [*notes, f"declined: {reason}"]
-        code = decision.reason or "not_covered"
+        code = decision.reason or NOT_COVERED
+        code = IN_ANOTHER_DOCUMENT if references and code == NOT_COVERED else code
         return Answer(question, lang, "\n".join(lines), True, notes=tuple(notes), decline_reason=code)
+
+    def _references(self, retrieval: Retrieval, by_name: bool = False) -> tuple[Reference, ...]:
+        """Documents the best clauses name, in a sentence about what was asked (by_name: the question itself names
+        the document, 负面清单 / negative list), that the corpus does not hold."""
+        concepts = [c for c in retrieval.query.concepts if c.weight > 0]
+
+        def about_the_question(text: str) -> bool:
+            return any(concept_match(c, normalise_query_text(text)) >= 1.0 for c in concepts)
+
+        titles = [t for d in self.index.documents.values() for t in (d.title, d.short_title)]
+        found = referenced_documents(retrieval.hits, self.index.full_text, titles, about_the_question)
+        return tuple(r for r in found if about_the_question(r.name)) if by_name else found
+
+    def _references_line(self, references: tuple[Reference, ...], lang: str, template: str = "") -> str:
+        by = {r.clause_id: r for r in references}
+        sources = "、".join(
+            citation_heading(self.index.documents[self.index.first_part(c).doc_id], self.index.first_part(c), lang)
+            for c in by
+        )
+        template = template or TEXTS[lang].elsewhere
+        if lang == "zh":
+            return template.format(names="、".join(r.name for r in references), sources=sources)
+        names = ", ".join(_with_english(r.name, self.glossary) for r in references)
+        return template.format(names=names, sources=sources.replace("、", "; "))
 
     def _extract(self, question: str, lang: str, retrieval: Retrieval, notes: list[str]) -> Answer:
         clauses = [hit.clause for hit in retrieval.hits]
@@ -234,7 +278,8 @@ class PolicyBot:
                 question, lang, retrieval, decision, notes, reason="the LLM found no answer in the clauses"
             )
         citations = self._citations(draft.clause_ids, [hit.clause for hit in retrieval.hits], lang)
-        return self._finish(retrieval.query.question, lang, draft.text, citations, notes)
+        answer = self._finish(retrieval.query.question, lang, draft.text, citations, notes)
+        return replace(answer, short_answer=draft.short)
 
     def _fact_docs(self, question: Question, citations: tuple[Citation, ...]) -> list[DocumentInfo]:
         """The documents the question names (X or Y: which came into force first?), then the cited ones."""

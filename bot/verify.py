@@ -45,6 +45,7 @@ class Checked:
     removed: tuple[str, ...]  # one note per removed sentence, saying why
     kept: int  # sentences kept
     no_answer: bool  # the LLM said the clauses do not answer (and wrote nothing that stands)
+    lead: str = ""  # the reply's first sentence (the direct answer the prompt asks for), when it stands
 
 
 def check_answer(raw: str, sources: Sequence[Source]) -> Checked:
@@ -55,16 +56,19 @@ def check_answer(raw: str, sources: Sequence[Source]) -> Checked:
     lines: list[str] = []
     removed: list[str] = []
     renumber: dict[int, int] = {}
-    kept = 0
+    kept = seen = 0
+    lead = ""
     for line in raw.replace(NO_ANSWER, "").splitlines():
         prefix, body = _split_prefix(line)
         out = []
         for sentence in cited_sentences(body):
+            seen += 1
             problem = sentence_problem(sentence, given, support)
             if problem:
                 removed.append(f"removed sentence: {problem} in “{_excerpt(sentence)}”")
                 continue
             out.append(CITATION.sub(lambda m: _renumbered(m, renumber), sentence))
+            lead = out[-1].strip() if seen == 1 else lead
         if out:
             lines.append(prefix + "".join(out).rstrip())
             kept += len(out)
@@ -77,6 +81,7 @@ def check_answer(raw: str, sources: Sequence[Source]) -> Checked:
         tuple(removed),
         kept,
         said_no_answer and kept == 0,
+        lead,
     )
 
 
