@@ -110,7 +110,11 @@
     return parts.join("\n\n");
   }
 
+  let printing = 0;
   function printAnswer(answer) {
+    // One printout per click: a double click (or a second click while the dialog opens) prints nothing more.
+    if (Date.now() - printing < 1000) return;
+    printing = Date.now();
     document.getElementById("pb-print-area")?.remove();
     const area = document.createElement("div");
     area.id = "pb-print-area";
