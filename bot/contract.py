@@ -39,6 +39,7 @@ def citation_json(citation: Citation, full_text: str) -> dict:
         "text": full_text,
         "text_en": citation.text_en,
         "status": citation.status,
+        "url": doc.url,
     }
 
 

@@ -28,6 +28,7 @@ class DocumentInfo:
     repeals: tuple[str, ...] = ()
     kind: str = ""
     note: str = ""
+    url: str = ""  # the official text's address (http/https), when the catalogue knows it
     detected: bool = False  # True when the facts come from the text, not the catalogue
 
     def status_on(self, today: dt.date) -> str:

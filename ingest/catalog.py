@@ -114,7 +114,16 @@ def _entry_to_info(path: Path, entry: object) -> DocumentInfo:
         repeals=tuple(str(r) for r in entry.get("repeals") or ()),
         kind=text("kind"),
         note=text("note"),
+        url=_url(path, text("id"), text("url")),
     )
+
+
+def _url(path: Path, doc_id: str, url: str) -> str:
+    # Only web addresses: a card turns it into a link, and a javascript: or file: link must never reach a page.
+    url = url.strip()
+    if url and not re.fullmatch(r"https?://[^\s<>\"']+", url):
+        raise CatalogError(f"{path}: {doc_id}: url must be an http:// or https:// address, not {url!r}")
+    return url
 
 
 def detect_info(doc_id: str, source_file: str, text: str, title_hint: str = "") -> DocumentInfo:

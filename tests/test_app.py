@@ -359,8 +359,9 @@ def test_a_chat_turn_streams_then_shows_cards_and_logs(bot, querylog: QueryLog) 
     assert "Looking up" in contents[0]  # before the first words, in the interface language
     assert "pb-streaming" in contents[1] and "pb-card" not in contents[1]
     final = steps[-1]
-    chat, _box, history, ui_lang, locked, ids, plain, _row = final
+    chat, _box, history, ui_lang, locked, ids, plain, _row, offered = final
     assert "pb-card" in chat[-1]["content"] and chat[0]["role"] == "user"
+    assert 2 <= len(offered) <= 3 and all("？" in q or "?" in q for q in offered)  # follow-ups, in Chinese
     assert ui_lang == "zh" and locked  # the first question set the interface language
     entry = querylog.get(ids[1][0])
     assert entry.status == "answered" and entry.question == "外资研发中心有什么资金支持？"

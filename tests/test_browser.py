@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,7 @@ from tests.browser_support import (
     shared_bot,
 )
 from web import QueryLog, RunningServer, create_app, start_server
+from web.persist import STORAGE_KEY
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 pytestmark = [
@@ -149,9 +151,10 @@ def test_english_question_gets_english_answer_and_interface(browser, base_url: s
     # The first question chose the interface language: the browser said Chinese, the asker wrote English.
     wait_text(page, "#pb-header", "Policy Q&A")
     assert page.locator("#pb-send").inner_text() == "Ask"
+    wait_in_view(page, ".pb-warning")  # the page frames the answer at its question: the warning shows
     card.locator("summary").click()
     assert "the Chinese original prevails" in card.locator(".pb-prevails").inner_text()
-    frame_last_turn(page, ".pb-warning")  # the English answer is long: show its warning and card
+    frame_last_turn(page)  # opening the card scrolled the chat to it: back to the question for the picture
     shoot(page, "chat-en.png")
     page.context.close()
 
@@ -247,17 +250,148 @@ def test_public_page_shows_nothing_of_the_console(browser, base_url: str) -> Non
     page.context.close()
 
 
+IN_VIEW_JS = """(selector) => {
+  const element = [...document.querySelectorAll('#pb-chat ' + selector)].pop();
+  if (!element) return false;
+  const panel = element.closest('.panel-wrap') || document.querySelector('#pb-chat');
+  const r = element.getBoundingClientRect(), p = panel.getBoundingClientRect();
+  return r.height > 0 && r.top >= Math.max(p.top, 0) - 1 && r.bottom <= Math.min(p.bottom, window.innerHeight) + 1;
+}"""
+
+
+def wait_in_view(page, selector: str) -> None:
+    """Wait until the last `selector` in the chat is wholly visible, in the chat's panel and on the screen."""
+    page.wait_for_function(IN_VIEW_JS, arg=selector, timeout=WAIT_MS)
+
+
 def test_phone_width_is_readable(browser, base_url: str) -> None:
     page = open_page(browser, base_url, width=390, height=844)
+    page.wait_for_selector("#pb-question textarea")
+    assert page.locator("#pb-header").bounding_box()["height"] <= 60  # one line, not half the screen
+    assert page.locator(".pb-title-short").is_visible() and not page.locator(".pb-subtitle-line").is_visible()
     ask(page, ZH_QUESTION)
-    card = last_answer(page).locator(".pb-card").first
-    card.locator("summary").click()
-    frame_last_turn(page)
+    # Nobody scrolls: the page frames the answer at its question, so the short answer and the draft
+    # warning are on screen, not the last citation card.
+    wait_in_view(page, ".pb-short")
+    wait_in_view(page, ".pb-warning")
+    assert "1000万元" in last_answer(page).locator(".pb-short").inner_text()
+    assert page.evaluate("window.scrollY") == 0
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page is {overflow}px wider than a phone screen"
-    assert card.bounding_box()["width"] <= 390
+    assert last_answer(page).locator(".pb-card").first.bounding_box()["width"] <= 390
     shoot(page, "phone.png")
     assert page.outside == []
+    page.context.close()
+
+
+def test_phone_comment_box_opens_in_view(browser, base_url: str) -> None:
+    page = open_page(browser, base_url, width=390, height=844)
+    ask(page, "临床试验启动时间要压缩到多久？")
+    page.locator(DISLIKE).last.click()
+    box = page.wait_for_selector("#pb-comment textarea", timeout=WAIT_MS)
+    page.wait_for_function(
+        "() => { const r = document.querySelector('#pb-comment textarea').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }",
+        timeout=WAIT_MS,
+    )
+    assert box.is_visible()
+    page.context.close()
+
+
+def test_the_conversation_survives_a_reload_until_cleared(browser, base_url: str) -> None:
+    page = open_page(browser, base_url)
+    ask(page, ZH_QUESTION)
+    stored = f"localStorage.getItem('{STORAGE_KEY}')"
+    page.wait_for_function(f"() => ({stored} || '').includes('1000万元')", timeout=WAIT_MS)
+    page.reload()
+    page.wait_for_selector("#pb-chat .pb-card", timeout=WAIT_MS)
+    assert page.locator("#pb-chat [data-testid=user]").inner_text().strip() == ZH_QUESTION
+    assert "1000万元" in last_answer(page).locator(".pb-short").inner_text()
+    ask(page, "申请条件是什么？")  # a follow-up after the reload: the kept history carries the topic
+    assert page.locator("#pb-chat .pb-answer").count() == 2
+    page.click("#pb-clear")
+    page.wait_for_function(f"() => {stored} === null && !document.querySelector('#pb-chat .pb-answer')")
+    page.reload()
+    page.wait_for_selector("#pb-question textarea")
+    page.wait_for_timeout(800)  # the load event would have brought a kept conversation back by now
+    assert page.locator("#pb-chat .pb-answer").count() == 0
+    page.context.close()
+
+
+def test_copy_the_whole_conversation_with_its_sources(browser, base_url: str) -> None:
+    page = open_page(browser, base_url)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
+    ask(page, ZH_QUESTION)
+    ask(page, "京政办发〔2024〕14号是哪个部门发的？")
+    page.click("#pb-copy-all")
+    copied = _poll(lambda: page.evaluate("navigator.clipboard.readText()") or None)
+    assert copied.startswith(f"问：{ZH_QUESTION}\n答：根据研发投入增长情况给予不超过1000万元的资金支持。[1]")
+    assert "问：京政办发〔2024〕14号是哪个部门发的？" in copied
+    assert "四、（十二）" in copied and "征求意见稿（未生效）" in copied  # clause and status of each source
+    assert "京政办发〔2024〕14号，2024-05-15" in copied  # document number and date
+    assert "<" not in copied
+    last_answer(page).locator(".pb-act-copy").click()  # one answer, from its own button
+    one = _poll(lambda: (text := page.evaluate("navigator.clipboard.readText()")) != copied and text or None)
+    assert "问：" not in one and "京政办发〔2024〕14号" in one and ZH_QUESTION not in one
+    page.context.close()
+
+
+def test_a_suggested_follow_up_asks_it(browser, base_url: str) -> None:
+    page = open_page(browser, base_url)
+    ask(page, ZH_QUESTION)
+    suggestion = page.locator("#pb-suggest button.pb-suggestion").first
+    suggestion.wait_for(timeout=WAIT_MS)
+    offered = page.locator("#pb-suggest button.pb-suggestion:visible").all_inner_texts()
+    assert 2 <= len(offered) <= 3 and all(text.endswith("？") for text in offered)
+    suggestion.click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#pb-chat .pb-answer:not(.pb-streaming)').length === 2", timeout=WAIT_MS
+    )
+    assert page.locator("#pb-chat [data-testid=user]").last.inner_text().strip() == offered[0]
+    page.context.close()
+
+
+def test_a_declines_related_clauses_open_in_place(browser, base_url: str) -> None:
+    page = open_page(browser, base_url)
+    ask(page, "火星移民政策是什么？")
+    related = last_answer(page).locator(".pb-related-item")
+    assert related.count() >= 1
+    first = related.first
+    assert not first.locator(".pb-clause-zh").is_visible()
+    first.locator("summary").click()
+    assert first.locator(".pb-clause-zh").is_visible() and len(first.locator(".pb-clause-zh").inner_text()) > 10
+    assert page.url == base_url  # opened in place: the chat is still here
+    page.context.close()
+
+
+def test_official_text_link_print_and_save_one_answer(browser, base_url: str) -> None:
+    page = open_page(browser, base_url)
+    ask(page, "自由贸易试验区有哪些改革措施？")
+    answer = last_answer(page)
+    link = answer.locator(".pb-card a.pb-official").first
+    assert link.get_attribute("href").startswith("https://www.gov.cn/zhengce/content/2018-11/23/")
+    assert link.inner_text().startswith("官方原文") and link.get_attribute("target") == "_blank"
+
+    with page.expect_download(timeout=WAIT_MS) as download:
+        answer.locator(".pb-act-save").click()
+    saved = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert download.value.suggested_filename.endswith(".txt")
+    assert saved.startswith("问题：自由贸易试验区有哪些改革措施？") and "国发〔2018〕38号" in saved
+    assert "官方原文: https://www.gov.cn/" in saved and "<" not in saved
+
+    page.evaluate("() => { window.print = () => { window.printed = (window.printed || 0) + 1; }; }")
+    answer.locator(".pb-act-print").click()
+    assert page.evaluate("window.printed") == 1
+    area = page.locator("#pb-print-area")
+    assert area.locator(".pb-answer").count() == 1 and area.locator("details[open]").count() >= 1
+    page.emulate_media(media="print")
+    assert area.is_visible() and area.locator(".pb-asked").is_visible()
+    assert not page.locator("#pb-question").is_visible() and not page.locator("#pb-chat").is_visible()
+    assert not area.locator(".pb-actions").is_visible()
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert page.locator("#pb-print-area").count() == 0
+    page.emulate_media(media="screen")
+    assert page.outside == []  # the link was not followed, nothing left the server
     page.context.close()
 
 

@@ -55,4 +55,5 @@ def test_the_chat_shows_the_short_answer_and_warnings_first_and_marks_the_fact(b
     )
     assert short < warning < text  # the draft warning is seen with the answer, before the quotes
     assert "<mark>不超过1000万元的资金支持</mark>" in html
-    assert html.count("给予不超过1000万元的资金支持") == 2  # the short answer and the quote (not twice in the text)
+    shown = html[: html.index('class="pb-actions"')]  # after it: the hidden texts that copy and save use
+    assert shown.count("给予不超过1000万元的资金支持") == 2  # the short answer and the quote (not twice in the text)

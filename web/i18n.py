@@ -7,6 +7,7 @@ LANGS = ("zh", "en")
 # key -> (Chinese, English)
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("中关村生命科学园政策问答", "Zhongguancun Life Science Park · Policy Q&A"),
+    "title_short": ("园区政策问答", "Park Policy Q&A"),  # the one-line header of a phone
     "subtitle": (
         "查询园区及相关法律法规的政策条款，每个回答都注明出处。",
         "Ask about the park's policies and the laws behind them; every answer cites its clause.",
@@ -27,8 +28,21 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "ask": ("提问", "Ask"),
     "copy": ("复制回答", "Copy answer"),
+    "copy_all": ("复制全部对话", "Copy conversation"),
     "copied": ("已复制", "Copied"),
-    "new_chat": ("新对话", "New chat"),
+    "clear_chat": ("清除对话", "Clear conversation"),
+    "stored_note": (
+        "对话只保存在您的浏览器中，刷新页面后仍在；点“清除对话”即删除。",
+        "The conversation is kept in this browser only and survives a reload; “Clear conversation” deletes it.",
+    ),
+    "suggest_title": ("您可能还想问：", "You may also ask:"),
+    "copy_one": ("复制", "Copy"),
+    "print": ("打印", "Print"),
+    "save": ("下载", "Save"),
+    "asked": ("问题：", "Question: "),
+    "status": ("状态：", "Status: "),
+    "related": ("可能相关的条款（点击查看原文）：", "Possibly related clauses (open to read them):"),
+    "official_text": ("官方原文", "Official text"),
     "examples_enterprise": ("企业常问", "Enterprises ask"),
     "examples_investor": ("外资企业 · Foreign investors", "Foreign investors"),
     "examples_hotline": ("热线坐席", "Hotline staff"),

@@ -43,7 +43,10 @@ _PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 # System fonts only: Gradio's default theme loads Google Fonts, which are blocked or slow in China.
 FONTS = ["system-ui", "-apple-system", "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "sans-serif"]
 MONO = ["ui-monospace", "SFMono-Regular", "Consolas", "monospace"]
-HEAD = '<meta name="description" content="中关村生命科学园政策问答 · Zhongguancun Life Science Park policy Q&A">'
+HEAD = (
+    '<meta name="description" content="中关村生命科学园政策问答 · Zhongguancun Life Science Park policy Q&A">'
+    f"<style>{(ASSETS / 'page.css').read_text(encoding='utf-8')}</style>"
+)
 DISABLED = """<!doctype html><meta charset="utf-8"><title>policybot staff console</title>
 <body style="font-family:system-ui,sans-serif;max-width:40em;margin:4em auto;line-height:1.6">
 <h1>坐席控制台未启用 · Staff console disabled</h1>

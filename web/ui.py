@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import gradio as gr
 
@@ -13,9 +15,12 @@ from web.answering import answer_events, answer_lang, record, record_error
 from web.cards import answer_html, error_html, esc, partial_html, plain_answer, user_html
 from web.holder import BotHolder, as_holder
 from web.i18n import pick_lang, t
+from web.persist import STORAGE_KEY, restore, snapshot
 from web.querylog import QueryLog
 from web.ratelimit import RateLimiter
+from web.suggest import MAX_SUGGESTIONS, suggestions
 
+log = logging.getLogger(__name__)
 EXAMPLES = {
     "examples_enterprise": (
         "外资研发中心有什么资金支持？",
@@ -34,32 +39,39 @@ EXAMPLES = {
     ),
 }
 
-# Runs in the browser: the interface language comes from the browser unless ?lang= or the switch says otherwise.
-BROWSER_LANG_JS = "(x) => navigator.language || ''"
-COPY_JS = """
-async (text) => {
-  const value = text || "";
-  try { await navigator.clipboard.writeText(value); }
-  catch (e) {
-    const area = document.createElement("textarea");
-    area.value = value; document.body.appendChild(area); area.select(); document.execCommand("copy"); area.remove();
-  }
-  const button = document.querySelector("#pb-copy");
-  if (button) { button.classList.add("pb-copied"); setTimeout(() => button.classList.remove("pb-copied"), 1500); }
-  return [];
-}
-"""
+# Runs in the browser. The page script (copy, print, save, framing an answer, storage) is installed on load;
+# the other snippets call it. The interface language comes from the browser unless ?lang= or the switch says
+# otherwise, and the stored conversation comes back with it.
+PAGE_JS = (Path(__file__).resolve().parent / "assets" / "chat.js").read_text(encoding="utf-8")
+PAGE_JS = PAGE_JS.replace("__STORAGE_KEY__", STORAGE_KEY)
+LOAD_JS = f"""(x, s) => {{
+  let saved = "";
+  try {{ saved = localStorage.getItem("{STORAGE_KEY}") || ""; }} catch (e) {{ saved = ""; }}
+  return [navigator.language || "", saved];
+}}"""
+COPY_JS = "(text) => { window.policybot.copy(text || window.policybot.lastPlain(), '#pb-copy'); return []; }"
+COPY_ALL_JS = "() => { window.policybot.copy(window.policybot.transcript(), '#pb-copy-all'); return []; }"
+SAVE_JS = "(text) => { window.policybot.store.save(text); window.policybot.frame(); return []; }"
+CLEAR_JS = "() => { window.policybot.store.clear(); return []; }"
+FRAME_JS = "() => { window.policybot?.frame(); return []; }"
+COMMENT_JS = "() => { window.policybot.showComment(); return []; }"
 
 
 def header_html(lang: str) -> str:
+    """The park and the app's name; on a phone one line (the long names and the subtitle hide)."""
     return (
-        '<header class="pb-header"><div class="pb-mark" aria-hidden="true">ZLSP</div><div>'
+        '<header class="pb-header"><div class="pb-mark" aria-hidden="true">ZLSP</div><div class="pb-names">'
         '<div class="pb-park"><span lang="zh">中关村生命科学园</span>'
         '<span class="pb-park-en" lang="en">Zhongguancun Life Science Park</span></div>'
-        f'<h1 class="pb-app-title">{t("title", lang)}</h1>'
+        f'<h1 class="pb-app-title"><span class="pb-title-long">{t("title", lang)}</span>'
+        f'<span class="pb-title-short">{t("title_short", lang)}</span></h1>'
         f'<p class="pb-subtitle-line">{t("subtitle", lang)}</p></div></header>'
-        f'<p class="pb-disclaimer">{t("disclaimer", lang)}</p>'
     )
+
+
+def note_html(lang: str) -> str:
+    """Under the question box: what the answers are (and are not), and where the conversation is kept."""
+    return f'<p class="pb-disclaimer">{t("disclaimer", lang)} {t("stored_note", lang)}</p>'
 
 
 def footer_html(bot: PolicyBot) -> str:
@@ -85,7 +97,9 @@ def build_chat(bot: PolicyBot | BotHolder, querylog: QueryLog, limiter: RateLimi
         # this browser session only: the token never reaches the page, and no other session can rate the answer.
         log_ids = gr.State({})
         pending = gr.State(None)  # (log id, token) the optional comment belongs to
+        suggested = gr.State([])  # the follow-up questions offered under the last answer
         browser_lang = gr.Textbox(visible=False)
+        stored = gr.Textbox(visible=False)  # the conversation as the browser keeps it (web/persist.py)
 
         with gr.Row(elem_classes="pb-top"):
             header = gr.HTML(header_html("zh"), elem_id="pb-header", scale=5)
@@ -94,7 +108,7 @@ def build_chat(bot: PolicyBot | BotHolder, querylog: QueryLog, limiter: RateLimi
                 value="zh",
                 show_label=False,
                 elem_id="pb-lang",
-                min_width=150,
+                min_width=120,
                 scale=0,
                 container=False,
             )
@@ -109,7 +123,17 @@ def build_chat(bot: PolicyBot | BotHolder, querylog: QueryLog, limiter: RateLimi
             line_breaks=False,
             placeholder=t("chat_placeholder", "zh"),
             layout="panel",
+            autoscroll=False,  # the page script frames each answer at its start (chat.js: frame)
         )
+        with gr.Row(visible=False, elem_id="pb-feedback", equal_height=True) as feedback_row:
+            comment = gr.Textbox(label=t("feedback_prompt", "zh"), elem_id="pb-comment", scale=6, max_length=1000)
+            comment_send = gr.Button(t("feedback_send", "zh"), elem_id="pb-comment-send", scale=1, min_width=80)
+        thanks = gr.Markdown("", elem_id="pb-thanks")
+        with gr.Row(visible=False, elem_id="pb-suggest") as suggest_row:
+            suggest_title = gr.Markdown(t("suggest_title", "zh"), elem_classes="pb-suggest-title")
+            suggest_buttons = [
+                gr.Button("", size="sm", visible=False, elem_classes="pb-suggestion") for _ in range(MAX_SUGGESTIONS)
+            ]
         with gr.Row(elem_classes="pb-ask-row", equal_height=True):
             box = gr.Textbox(
                 show_label=False,
@@ -122,13 +146,11 @@ def build_chat(bot: PolicyBot | BotHolder, querylog: QueryLog, limiter: RateLimi
             )
             send = gr.Button(t("ask", "zh"), variant="primary", elem_id="pb-send", scale=1, min_width=80)
         with gr.Row(elem_classes="pb-tools"):
-            copy = gr.Button(t("copy", "zh"), size="sm", elem_id="pb-copy", scale=0, min_width=100)
-            clear = gr.Button(t("new_chat", "zh"), size="sm", elem_id="pb-clear", scale=0, min_width=100)
+            copy = gr.Button(t("copy", "zh"), size="sm", elem_id="pb-copy", scale=0, min_width=90)
+            copy_all = gr.Button(t("copy_all", "zh"), size="sm", elem_id="pb-copy-all", scale=0, min_width=90)
+            clear = gr.Button(t("clear_chat", "zh"), size="sm", elem_id="pb-clear", scale=0, min_width=90)
+        note = gr.HTML(note_html("zh"), elem_id="pb-note")
         plain = gr.Textbox(visible=False, elem_id="pb-plain")
-        with gr.Row(visible=False, elem_id="pb-feedback", equal_height=True) as feedback_row:
-            comment = gr.Textbox(label=t("feedback_prompt", "zh"), elem_id="pb-comment", scale=6, max_length=1000)
-            comment_send = gr.Button(t("feedback_send", "zh"), elem_id="pb-comment-send", scale=1, min_width=80)
-        thanks = gr.Markdown("", elem_id="pb-thanks")
 
         example_titles, example_buttons = [], []
         with gr.Row(elem_classes="pb-examples"):
@@ -140,38 +162,54 @@ def build_chat(bot: PolicyBot | BotHolder, querylog: QueryLog, limiter: RateLimi
 
         footer = gr.HTML(footer_html(holder.current))
 
-        labelled = [header, box, send, copy, clear, comment, comment_send, chatbot, *example_titles]
+        labelled = [header, note, box, send, copy, copy_all, clear, comment, comment_send, suggest_title, chatbot]
+        labelled += example_titles
 
-        def relabel(lang: str) -> list:
-            return [
-                gr.update(value=lang),
-                gr.update(value=header_html(lang)),
-                gr.update(placeholder=t("placeholder", lang)),
-                gr.update(value=t("ask", lang)),
-                gr.update(value=t("copy", lang)),
-                gr.update(value=t("new_chat", lang)),
-                gr.update(label=t("feedback_prompt", lang)),
-                gr.update(value=t("feedback_send", lang)),
-                gr.update(placeholder=t("chat_placeholder", lang)),
-                *(gr.update(value=f"**{t(key, lang)}**") for key in EXAMPLES),
-            ]
+        def relabel(lang: str) -> dict:
+            labels = {key: t(key, lang) for key in ("ask", "copy", "copy_all", "clear_chat")}
+            return {
+                switch: gr.update(value=lang),
+                header: gr.update(value=header_html(lang)),
+                note: gr.update(value=note_html(lang)),
+                box: gr.update(placeholder=t("placeholder", lang)),
+                send: gr.update(value=labels["ask"]),
+                copy: gr.update(value=labels["copy"]),
+                copy_all: gr.update(value=labels["copy_all"]),
+                clear: gr.update(value=labels["clear_chat"]),
+                comment: gr.update(label=t("feedback_prompt", lang)),
+                comment_send: gr.update(value=t("feedback_send", lang)),
+                suggest_title: gr.update(value=t("suggest_title", lang)),
+                chatbot: gr.update(placeholder=t("chat_placeholder", lang)),
+                **{
+                    title: gr.update(value=f"**{t(key, lang)}**")
+                    for title, key in zip(example_titles, EXAMPLES, strict=True)
+                },
+            }
 
-        def on_load(browser: str, request: gr.Request) -> list:
+        def on_load(browser: str, saved: str, request: gr.Request) -> dict:
             asked = request.query_params.get("lang", "") if request else ""
-            lang = pick_lang(asked or browser)
-            return [lang, bool(asked), *relabel(lang)]
+            kept = restore(saved)
+            lang = pick_lang(asked or (kept.lang if kept else "") or browser)
+            labels = relabel(lang)
+            if kept:  # the conversation this browser kept: shown again, and its history carries follow-ups
+                labels[chatbot] = gr.update(value=kept.chat, placeholder=t("chat_placeholder", lang))
+                labels[history] = kept.history
+            return {ui_lang: lang, locked: bool(asked or kept), **labels}
 
-        def on_switch(lang: str) -> list:
-            return [lang, True, *relabel(lang)]
+        def on_switch(lang: str) -> dict:
+            return {ui_lang: lang, locked: True, **relabel(lang)}
 
         def respond(question: str, chat: list, past: list, lang: str, chosen: bool, ids: dict, request: gr.Request):
             client = request.client.host if request is not None and request.client else "unknown"
             if limiter is not None and (question or "").strip() and not limiter.allow(client):
                 busy = f'<div class="pb-answer pb-error"><div class="pb-text">{esc(limiter.message())}</div></div>'
                 chat = [*chat, _message("user", user_html(question)), _message("assistant", busy)]
-                yield [chat, "", past, lang, chosen, ids, gr.skip(), gr.skip()]
+                yield [chat, "", past, lang, chosen, ids, gr.skip(), gr.skip(), []]
                 return
             yield from converse(holder.current, querylog, question, chat, past, lang, chosen, ids)
+
+        def after_answer(offered: list, chat: list, past: list, lang: str) -> list:
+            return [*suggestion_updates(offered), snapshot(chat, past, lang)]
 
         def on_like(ids: dict, lang: str, data: gr.LikeData) -> list:
             index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -188,17 +226,21 @@ def build_chat(bot: PolicyBot | BotHolder, querylog: QueryLog, limiter: RateLimi
             return [gr.update(visible=False), gr.update(value=""), t("feedback_thanks", lang)]
 
         def on_clear() -> list:
-            return [[], [], {}, "", gr.update(visible=False), ""]
+            return [[], [], {}, "", gr.update(visible=False), "", [], *suggestion_updates([])]
 
-        load_outputs = [ui_lang, locked, switch, *labelled]
+        load_outputs = [ui_lang, locked, history, switch, *labelled]
         quiet = {"api_visibility": "undocumented", "show_progress": "hidden"}  # relabelling is instant: no spinners
-        demo.load(on_load, [browser_lang], load_outputs, js=BROWSER_LANG_JS, **quiet)
+        demo.load(None, None, None, js=PAGE_JS)
+        # A kept conversation opens at its last answer, not at its first question.
+        demo.load(on_load, [browser_lang, stored], load_outputs, js=LOAD_JS, **quiet).then(None, js=FRAME_JS)
         demo.load(lambda: footer_html(holder.current), None, [footer], **quiet)  # the counts after an index update
         switch.input(on_switch, [switch], load_outputs, **quiet)
 
-        answer_outputs = [chatbot, box, history, ui_lang, locked, log_ids, plain, feedback_row]
+        answer_outputs = [chatbot, box, history, ui_lang, locked, log_ids, plain, feedback_row, suggested]
         state = [chatbot, history, ui_lang, locked, log_ids]
-        triggers = [(box.submit, box), (send.click, box)] + [(b.click, b) for b in example_buttons]
+        suggestion_outputs = [suggest_row, *suggest_buttons]
+        triggers = [(box.submit, box), (send.click, box)]
+        triggers += [(b.click, b) for b in [*example_buttons, *suggest_buttons]]
         for trigger, source in triggers:
             trigger(
                 respond,
@@ -207,30 +249,44 @@ def build_chat(bot: PolicyBot | BotHolder, querylog: QueryLog, limiter: RateLimi
                 api_visibility="undocumented",
                 show_progress="minimal",
                 show_progress_on=[chatbot],
-            ).then(relabel, [ui_lang], [switch, *labelled], **quiet)
-        chatbot.like(on_like, [log_ids, ui_lang], [pending, feedback_row, comment, thanks], **quiet)
+            ).then(relabel, [ui_lang], [switch, *labelled], **quiet).then(
+                after_answer, [suggested, chatbot, history, ui_lang], [*suggestion_outputs, stored], **quiet
+            ).then(None, [stored], None, js=SAVE_JS)
+        chatbot.like(on_like, [log_ids, ui_lang], [pending, feedback_row, comment, thanks], **quiet).then(
+            None, None, None, js=COMMENT_JS
+        )
         comment_send.click(on_comment, [pending, comment, ui_lang], [feedback_row, comment, thanks], **quiet)
         comment.submit(on_comment, [pending, comment, ui_lang], [feedback_row, comment, thanks], **quiet)
         copy.click(None, [plain], None, js=COPY_JS)
-        chatbot.clear(on_clear, None, [chatbot, history, log_ids, plain, feedback_row, thanks], **quiet)
-        clear.click(on_clear, None, [chatbot, history, log_ids, plain, feedback_row, thanks], **quiet)
+        copy_all.click(None, None, None, js=COPY_ALL_JS)
+        cleared = [chatbot, history, log_ids, plain, feedback_row, thanks, suggested, *suggestion_outputs]
+        for event in (chatbot.clear, clear.click):
+            event(on_clear, None, cleared, **quiet).then(None, None, None, js=CLEAR_JS)
     return demo
+
+
+def suggestion_updates(questions: Sequence[str]) -> list:
+    """The suggestion row (hidden when there is nothing to offer) and one update per button."""
+    shown = list(questions)[:MAX_SUGGESTIONS]
+    padded = shown + [""] * (MAX_SUGGESTIONS - len(shown))
+    return [gr.update(visible=bool(shown)), *(gr.update(value=q, visible=bool(q)) for q in padded)]
 
 
 def converse(
     bot: PolicyBot, querylog: QueryLog, question: str, chat: list, past: list, lang: str, chosen: bool, ids: dict
 ) -> Iterator[list]:
-    """One chat turn, as successive values for [chatbot, box, history, ui_lang, locked, log_ids, plain, feedback row].
+    """One chat turn, as successive values for
+    [chatbot, box, history, ui_lang, locked, log_ids, plain, feedback row, suggested follow-up questions].
 
     The question shows at once with a 'looking up' line, streamed text replaces it as it grows, and the
     final answer brings the cards; the first question sets the interface language unless it was chosen.
     """
     question = (question or "").strip()
     if not question:
-        yield [gr.skip()] * 8
+        yield [gr.skip()] * 9
         return
     chat = [*chat, _message("user", user_html(question)), _message("assistant", partial_html("", lang))]
-    yield [chat, "", past, lang, chosen, ids, gr.skip(), gr.update(visible=False)]
+    yield [chat, "", past, lang, chosen, ids, gr.skip(), gr.update(visible=False), gr.skip()]
     started = time.perf_counter()
     answer = None
     try:
@@ -239,20 +295,32 @@ def converse(
                 answer = event
                 continue
             chat = [*chat[:-1], _message("assistant", partial_html(event, lang))]  # a new list for each step
-            yield [chat, *[gr.skip()] * 7]
+            yield [chat, *[gr.skip()] * 8]
         if answer is None:
             raise RuntimeError("the bot ended without an Answer")
     except Exception:  # the chat never shows a stack trace; the log says what happened
         record_error(querylog, question, lang, started, "chat")
         chat = [*chat[:-1], _message("assistant", error_html(lang))]
-        yield [chat, "", past, lang, chosen, ids, gr.skip(), gr.skip()]
+        yield [chat, "", past, lang, chosen, ids, gr.skip(), gr.skip(), []]
         return
     entry = record(querylog, answer, started, "chat")
-    chat = [*chat[:-1], _message("assistant", answer_html(answer, bot.index.full_text))]
+    index = bot.index
+    chat = [*chat[:-1], _message("assistant", answer_html(answer, index.full_text, index.english_sentences))]
     new_lang = lang if chosen else answer.lang
     history = [*past, (question, answer.text)]
     logged = (entry.id, entry.token)
-    yield [chat, "", history, new_lang, True, {**ids, len(chat) - 1: logged}, plain_answer(answer), gr.skip()]
+    offered = offer(answer, bot, [q for q, *_ in past])
+    ids = {**ids, len(chat) - 1: logged}
+    yield [chat, "", history, new_lang, True, ids, plain_answer(answer), gr.skip(), offered]
+
+
+def offer(answer: Answer, bot: PolicyBot, asked: Sequence[str]) -> list[str]:
+    """Follow-up questions for an answer; a failure here costs the suggestions, never the answer."""
+    try:
+        return suggestions(answer, bot.index, asked)
+    except Exception:  # the answer is already shown; suggestions are a nicety
+        log.exception("suggesting follow-up questions failed")
+        return []
 
 
 def _message(role: str, content: str) -> dict:
