@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ FEATURES = (
     "missing_quantity",  # 1 when it asks for a sum, rate or number of days no well-matching clause states
     "english",  # 1 for an English question (its evidence is read through translations and the glossary)
     "concepts",  # log(1 + number of concepts): a one-word question is weakly evidenced by any clause
+    "year_stated",  # the question names a year: +1 when the first clause states it, -1 when none of the first do
 )
 
 
@@ -65,8 +67,23 @@ def features_of(retrieval: Retrieval, full_text: Callable[[str], str]) -> tuple[
         "missing_quantity": float(bool(missing)),
         "english": float(retrieval.query.lang == "en"),
         "concepts": math.log1p(len(retrieval.query.concepts)),
+        "year_stated": year_stated(retrieval, full_text),
     }
     return values, tuple(missing)
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def year_stated(retrieval: Retrieval, full_text: Callable[[str], str]) -> float:
+    """A year asked about (2028年的目标 / the 2025 figure) must be a year the answering clause writes."""
+    years = set(_YEAR.findall(retrieval.query.text))
+    if not years or not retrieval.hits:
+        return 0.0
+    texts = [full_text(hit.clause.clause_id) for hit in retrieval.hits[:3]]
+    if all(year in texts[0] for year in years):
+        return 1.0
+    return 0.0 if any(year in text for text in texts for year in years) else -1.0
 
 
 def missing_quantities(retrieval: Retrieval, full_text: Callable[[str], str]) -> list[str]:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from bot.retrieve import FRAME_KINDS
 from core.schema import Hit
 from index.tokenize import normalise_query_text
 
@@ -43,7 +44,7 @@ def referenced_documents(
     """Documents the first clauses name, in a sentence about what was asked, that the corpus does not hold."""
     held = {normalise_query_text(t) for t in corpus_titles if t}
     found: dict[str, Reference] = {}
-    for hit in list(hits)[:REFERENCE_HITS]:
+    for hit in [h for h in hits if h.clause.kind not in FRAME_KINDS][:REFERENCE_HITS]:  # not notices, signatures
         clause_id = hit.clause.clause_id
         for sentence in _SENTENCE.findall(full_text(clause_id)):
             if not about_the_question(sentence):

@@ -184,7 +184,8 @@ class PolicyBot:
         )
         if not answer.declined and self.answerability.unsure(search_lang, decision.confidence):
             shown.append(TEXTS[answer.lang].unsure)  # the middle band: answered, but say it may not be the answer
-        if not answer.declined and (named := self._references(retrieval, by_name=True)):
+        asks_about_documents = retrieval.query.question.asks_for("document_facts")  # its number, issuer, dates
+        if not answer.declined and not asks_about_documents and (named := self._references(retrieval, by_name=True)):
             shown.append(self._references_line(named, answer.lang, TEXTS[answer.lang].not_held))
         yield Answer(
             asked,

@@ -7,6 +7,8 @@
 
   const store = {
     save(text) {
+      // A save still on its way from an answer given before "clear conversation" must not bring it back.
+      if (text && !document.querySelector("#pb-chat .pb-answer")) return;
       try {
         if (text) localStorage.setItem(KEY, text);
         else localStorage.removeItem(KEY);
