@@ -62,7 +62,7 @@ def _asks(text: str) -> frozenset[str]:
 
 
 def _parts(text: str) -> tuple[Ask, ...]:
-    """The sub-questions that ask something ("能用几年？快到期了什么时候申请延续？" asks two things)."""
+    """The sub-questions that ask something ("有效期几年？到期前多久申请延续？" asks two things)."""
     pieces = [p.strip() for p in _SUB_QUESTION.findall(text) if re.search(r"[\w\u3400-\u9fff]{2}", p)]
     parts = [Ask(p, _asks(p), asked_unit(p)) for p in pieces]
     asking = [p for p in parts if p.asks]

@@ -19,6 +19,7 @@ from bot.render import with_chinese_amounts
 from bot.retrieve import Concept, Query, concept_match
 from core.schema import Ask, Highlight, Question
 from index.tokenize import normalise_query_text
+from index.translations import chinese_numbers, spelled_chinese_numbers
 from ingest import split_sentences
 
 # What states each kind of asked fact, in the order a question's kinds are tried.
@@ -41,7 +42,7 @@ _ASKS_FIGURE = re.compile(
     r"多少|多大|多高|多长|多重|几[个年天月家项名]|how (?:much|many|large|big|long|heavy|severe)|\b(?:size|scale)\b",
     re.I,
 )
-# "产值和收入" / "companies and scientists": one sub-question asking for two figures.
+# "收入和产值" / "companies and scientists": one sub-question asking for two figures.
 _JOINS = re.compile(r"[\u3400-\u9fff](?:和|及|与|以及|、)[\u3400-\u9fff]|how (?:many|much)\b[^?]*\band\b", re.I)
 MAX_PARTS = 2  # sub-questions answered in the short answer; a third is left to the quoted clauses
 MAX_PIECE_CHARS = 90  # a short answer longer than this is no longer short: the whole sentence is quoted below
@@ -89,7 +90,7 @@ def short_answer(
 
 def _asks(question: Question) -> list[tuple[Ask, bool]]:
     """The sub-questions to answer, each with whether its piece must come from the clause of the previous one: a
-    sub-question joining two things ("产值和收入", "companies and scientists") is asked twice, the second time
+    sub-question joining two things ("收入和产值", "companies and scientists") is asked twice, the second time
     from the same clause."""
     out: list[tuple[Ask, bool]] = []
     for part in question.parts or (Ask(question.text, question.asks),):
@@ -212,39 +213,7 @@ def _render(lang: str, piece: str, sentence: str, translated: tuple[str, ...], p
 
 
 def _english_digits(chinese: str) -> set[str]:
-    """The digits an English rendering of a Chinese figure writes: 1000万元 -> 10 (million), 100亿 -> 10 (billion)."""
-    out = set(_DIGITS.findall(chinese)) | {str(n) for n in map(chinese_number, _CN_NUMERAL.findall(chinese)) if n}
-    for number, unit in re.findall(r"(\d+(?:\.\d+)?)\s*(万亿|万|亿)", chinese):
-        value = float(number) * {"万": 1e4, "亿": 1e8, "万亿": 1e12}[unit]
-        out |= {f"{value / scale:g}" for scale in (1e6, 1e9, 1e12) if value / scale >= 1}
-    return out
-
-
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=个?(?:工作日|日|天|月|年|家|项|名|人|倍|万|亿))")
-
-
-def chinese_number(text: str) -> int:
-    """六十 -> 60, 一百二十 -> 120, 十五 -> 15 (numbers below ten thousand, as laws write periods and counts)."""
-    total, digit = 0, 0
-    for char in text:
-        if char in _CN_DIGITS:
-            digit = _CN_DIGITS[char]
-        elif char in _CN_UNITS:
-            total += (digit or 1) * _CN_UNITS[char]
-            digit = 0
-    return total + digit
+    """The numbers an English rendering of a Chinese figure writes: 1000万元 -> 10 (million), 六十日 -> 60."""
+    values = chinese_numbers(chinese) + spelled_chinese_numbers(chinese)
+    scaled = [value / scale for value in values for scale in (1, 1e6, 1e9, 1e12) if value / scale >= 1]
+    return set(_DIGITS.findall(chinese)) | {str(int(x)) if x.is_integer() else f"{x:g}" for x in scaled}

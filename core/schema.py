@@ -155,7 +155,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class Ask:
-    """One sub-question ("能用几年？" of "能用几年？快到期了什么时候申请延续？"): what it asks for, and the unit of
+    """One sub-question ("有效期几年？" of "有效期几年？到期前多久申请延续？"): what it asks for, and the unit of
     the figure when it names one (多少家 -> 家; how many years -> 年), as a regex alternation."""
 
     text: str

@@ -6,7 +6,7 @@ import pytest
 
 from bot import PolicyBot
 from bot.intent import asked_unit
-from bot.short import _english_digits, chinese_number
+from bot.short import _english_digits
 from core.config import load_settings
 
 
@@ -17,8 +17,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> PolicyBot:
 
 
 def test_a_question_is_parsed_into_what_each_sub_question_asks(bot: PolicyBot) -> None:
-    two = bot.retriever.parse("医疗器械注册证能用几年？快到期了什么时候申请延续？", "zh")
-    assert [p.text for p in two.parts] == ["医疗器械注册证能用几年？", "快到期了什么时候申请延续？"]
+    two = bot.retriever.parse("二类证有效期几年？到期前什么时候要申请延续？", "zh")
+    assert [p.text for p in two.parts] == ["二类证有效期几年？", "到期前什么时候要申请延续？"]
     assert two.parts[0].unit == "年" and "duration" in two.parts[1].asks
     one = bot.retriever.parse("外资研发中心有什么资金支持？您好", "zh")  # a greeting asks nothing
     assert len(one.parts) == 1 and one.parts[0].text == one.text
@@ -29,7 +29,7 @@ def test_a_question_is_parsed_into_what_each_sub_question_asks(bot: PolicyBot) -
     [
         ("昌平定的目标是多少家？", "家"),
         ("审批要几个工作日？", "个工作日"),
-        ("三期有多大面积？", "平方公里"),
+        ("园区面积多大？", "平方公里"),
         ("How many companies are in the park?", "家"),
         ("How many working days does the review take?", "工作日"),
         ("外资研发中心有什么资金支持？", ""),
@@ -40,8 +40,8 @@ def test_the_unit_a_question_asks_in(question: str, unit: str) -> None:
 
 
 def test_chinese_numerals_are_read_for_the_english_rendering() -> None:
-    assert [chinese_number(n) for n in ("六十", "一百二十", "十五", "三")] == [60, 120, 15, 3]
     assert "60" in _english_digits("六十个工作日内") and "1.25" in _english_digits("1.25万亿元")
+    assert {"10", "10000000"} <= _english_digits("1000万元")
 
 
 def test_each_thing_asked_is_answered_from_the_clause_that_states_it(bot: PolicyBot) -> None:
