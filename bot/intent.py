@@ -146,7 +146,7 @@ QUANTITY_ASKS_BY_NAME = {ask.name: ask for ask in QUANTITY_ASKS}
 # figure in that unit answers it, one in another unit (a revenue in 亿元 for "how many companies") does not.
 _AREA_UNITS = "平方公里|平方千米|万平方米|平方米|亩|公顷"
 _CHINESE_UNIT = re.compile(
-    r"(?:多少|几)\s*(个工作日|工作日|个月|年|天|日|周|家|项|名|人|个|所|款|类|万元|亿元|元|倍|平方公里)|(多大面积|面积多大|占地多少)"
+    r"(?:多少|几)\s*(个工作日|工作日|个月|年|天|日|周|家|项|名|人|个|所|款|类|万元|亿元|元|倍|平方公里)|(面积(?:有|是)?(?:多大|多少)|(?:多大|多少)(?:的)?面积|占地(?:多大|多少))"
 )
 _ENGLISH_UNITS = (
     (re.compile(r"how many (?:\w+ )?(?:companies|firms|enterprises|businesses)", re.I), "家"),
