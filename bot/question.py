@@ -19,7 +19,7 @@ from bot.intent import (
     quantities_asked,
 )
 from bot.language import simplified
-from bot.scope import PLACE_NAMES
+from bot.scope import JURISDICTION_ABBREVIATIONS, PLACE_NAMES
 from core.schema import Ask, Question
 from index.tokenize import Tokenizer
 
@@ -36,6 +36,7 @@ ASKS = (
     ("history", ASKS_HISTORY),
 )
 _SUB_QUESTION = re.compile(r"[^？?；;]+[？?；;]?")
+_ABBREVIATION = re.compile(r"\b[A-Z]{2,3}\b")  # US, EU: too short for a capitalised name
 _ENGLISH_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][A-Za-z]{2,}\b")
 
 
@@ -72,8 +73,8 @@ def _parts(text: str) -> tuple[Ask, ...]:
 def _names(text: str, lang: str, tokenizer: Tokenizer) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Places and organisations: jieba's parts of speech in Chinese (ns, nt), capitalised names in English."""
     if lang == "en":
-        words = list(dict.fromkeys(_ENGLISH_NAME.findall(text)))
-        places = tuple(w for w in words if w.lower() in PLACE_NAMES)
+        words = list(dict.fromkeys(_ENGLISH_NAME.findall(text) + _ABBREVIATION.findall(text)))
+        places = tuple(w for w in words if w.lower() in PLACE_NAMES or w in JURISDICTION_ABBREVIATIONS)
         return places, tuple(w for w in words if w not in places)
     tagged = tokenizer.tagged_words(text) if re.search(r"[\u3400-\u9fff]", text) else []
     places = tuple(dict.fromkeys(w for w, tag in tagged if tag == "ns"))

@@ -3,7 +3,7 @@
 The corpus is national law plus Beijing, Changping, Zhongguancun and the Life Science Park. A question about a
 place the corpus never mentions (深圳, Shenzhen, Germany) is probably about somewhere else. Chinese place names
 are found by jieba's part of speech (ns); English ones by this list, a class of words (provinces, major cities,
-countries and regions), not the wording of any question.
+countries and regions, other jurisdictions' regulators: FDA, EMA), not the wording of any question.
 """
 
 from __future__ import annotations
@@ -20,4 +20,7 @@ poland russia ukraine turkey greece israel egypt africa nigeria kenya india paki
 vietnam thailand malaysia singapore indonesia philippines australia zealand europe asia emirates dubai saudi arabia
 qatar iran iraq kazakhstan mongolia cambodia laos myanmar california texas york london paris berlin tokyo seoul
 boston munich frankfurt geneva zurich basel toronto sydney melbourne"""
-PLACE_NAMES = frozenset((_CHINA + " " + _WORLD).split())
+# Other jurisdictions' regulators and the abbreviations of other jurisdictions, written in capitals (US, not "us").
+_ELSEWHERE = """fda ema pmda mhra tga hsa anvisa usfda"""
+JURISDICTION_ABBREVIATIONS = frozenset({"US", "USA", "EU", "UK"})
+PLACE_NAMES = frozenset((_CHINA + " " + _WORLD + " " + _ELSEWHERE).split())
