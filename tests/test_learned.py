@@ -91,6 +91,9 @@ def test_a_question_is_parsed_once_into_what_it_asks(bot: PolicyBot) -> None:
     question = bot.retriever.parse("How long does device registration take in Shenzhen?", "en")
     assert question.asks_for("duration") and question.quantities == ("a number of days",)
     assert question.places == ("Shenzhen",)
+    foreign = bot.retriever.parse("Can the protocol the US FDA approved be used here? Can we help us?", "en")
+    assert foreign.places == ("FDA", "US")  # another regulator and "US" in capitals; "us" the pronoun is no place
+    assert bot.retriever.parse("Can I appoint a distributor as my SFDA agent?", "en").places == ()
     assert bot.retriever.parse("為何要制定這個條例？", "zh").text == "为何要制定这个条例？"  # traditional -> simplified
 
 
