@@ -233,8 +233,8 @@ class Retriever:
         """Each retriever's ranked clause ids; and the best-matching part of each long clause."""
         rankings: dict[str, list[str]] = {}
         depth = self.settings.candidates
-        scores = self.index.lexical.scores([(list(t), w) for t, w in query.groups])
-        lexical = top_k(scores * prior, depth)
+        groups = [(list(t), w) for t, w in query.groups]
+        lexical = top_k(self.index.lexical.scores(groups) * prior, depth)
         rankings["bm25"] = _dedupe([self.index.clauses[i] for i, _ in lexical])
         if question.lang == "en" and self.index.english is not None:
             tokens = self.index.english.tokenizer.tokens(question.ranking_text)
@@ -245,11 +245,11 @@ class Retriever:
         if self.index.questions is not None:
             rankings["questions"] = self._question_ranking(question.ranking_text, prior)
         if self.index.expanded is not None:
-            expanded = top_k(self.index.expanded.scores([(list(t), w) for t, w in query.groups]) * prior, depth)
+            expanded = top_k(self.index.expanded.scores(groups) * prior, depth)
             rankings["expanded"] = _dedupe([self.index.clauses[i] for i, _ in expanded])
         if self.index.dense is not None and self.index.embedder is not None:
             vector = self.index.embedder.embed([question.text], kind="query")[0]
-            dense = [i for i, _ in self.index.dense.search(vector, self.settings.candidates) if prior[i] > 0]
+            dense = [i for i, _ in self.index.dense.search(vector, depth) if prior[i] > 0]
             rankings["dense"] = _dedupe([self.index.clauses[i] for i in dense])  # the prior's exclusions hold here too
         return rankings, self._best_parts(lexical)
 
