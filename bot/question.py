@@ -36,6 +36,10 @@ ASKS = (
     ("history", ASKS_HISTORY),
 )
 _SUB_QUESTION = re.compile(r"[^？?；;]+[？?；;]?")
+# "How long is it valid, and when must we renew?": an English question joining a second question with "and".
+_SECOND_QUESTION = re.compile(
+    r",?\s+and (?=(?:when|what|how|who|which|where|whether|is|are|do|does|can|must|should|will)\b)", re.I
+)
 _ABBREVIATION = re.compile(r"\b[A-Z]{2,3}\b")  # US, EU: too short for a capitalised name
 _ENGLISH_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][A-Za-z]{2,}\b")
 
@@ -64,7 +68,8 @@ def _asks(text: str) -> frozenset[str]:
 
 def _parts(text: str) -> tuple[Ask, ...]:
     """The sub-questions that ask something ("有效期几年？到期前多久申请延续？" asks two things)."""
-    pieces = [p.strip() for p in _SUB_QUESTION.findall(text) if re.search(r"[\w\u3400-\u9fff]{2}", p)]
+    pieces = [p.strip() for p in _SUB_QUESTION.findall(_SECOND_QUESTION.sub("? ", text))]
+    pieces = [p for p in pieces if re.search(r"[\w\u3400-\u9fff]{2}", p)]
     parts = [Ask(p, _asks(p), asked_unit(p)) for p in pieces]
     asking = [p for p in parts if p.asks]
     return tuple(asking) if len(asking) > 1 else (Ask(text, _asks(text), asked_unit(text)),)

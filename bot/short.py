@@ -114,6 +114,7 @@ def _best_piece(
     figures = part.asks & set(_FIGURES) or _ASKS_FIGURE.search(part.text) or query.question.quantities
     unit = re.compile(part.unit) if part.unit else None
     concepts = _concepts_of(query, part)
+    several = len(query.question.parts) > 1
     found = [
         (rank, clause_id, sentence, position, piece)
         for rank, (kind, pattern) in enumerate(STATES)
@@ -130,8 +131,9 @@ def _best_piece(
         key=lambda f: (
             not (unit and unit.search(f[2][f[4][1] : f[4][2] + 4])),  # a figure in the unit asked first
             f[0],  # then the kinds in STATES order
-            order[f[1]],  # then the best-answering clause
-            -_covers(concepts, f[4][0]),  # then the piece saying most of what this sub-question names
+            # then the best-answering clause, and the piece saying most of what the question names; one of
+            # several sub-questions is answered by its own words first, wherever they are
+            *((-_covers(concepts, f[4][0]), order[f[1]]) if several else (order[f[1]], -_covers(concepts, f[4][0]))),
         ),
     )
     return best

@@ -59,3 +59,9 @@ def test_two_figures_joined_in_one_question_come_from_the_same_clause(bot: Polic
 
 def test_a_penalty_asked_how_heavy_states_the_fine(bot: PolicyBot) -> None:
     assert bot.ask("买卖人类遗传资源被查到了，罚得多重？").short_answer == "处100万元以上1000万元以下罚款。[1]"
+
+
+def test_an_english_question_joining_a_second_question_with_and_asks_two_things(bot: PolicyBot) -> None:
+    parsed = bot.retriever.parse("How long is the certificate valid, and when must we apply for renewal?", "en")
+    assert [p.text for p in parsed.parts] == ["How long is the certificate valid?", "when must we apply for renewal?"]
+    assert len(bot.retriever.parse("What about trade secrets and technology transfer?", "en").parts) == 1
