@@ -18,6 +18,7 @@ from bot.intent import COUNT, DEFINES, DURATION, MONEY, SHARE
 from bot.render import with_chinese_amounts
 from bot.retrieve import Concept, Query, concept_match
 from core.schema import Ask, Highlight, Question
+from index.glossary import english_key
 from index.tokenize import normalise_query_text
 from index.translations import chinese_numbers, spelled_chinese_numbers
 from ingest import split_sentences
@@ -75,7 +76,9 @@ def short_answer(
     facts: list[str] = []
     kind = -1
     for part, same_clause in _asks(question)[:MAX_PARTS]:
-        found = _best_piece(query, part, candidates, order, highlights, full_text, kind if same_clause else None)
+        found = _best_piece(
+            query, part, candidates, order, highlights, full_text, kind if same_clause else None, english
+        )
         if found is None or found[2][found[4][1] : found[4][2]] in facts:
             continue  # the same fact from another clause says nothing new
         kind, clause_id, sentence, position, (piece, start, end) = found
@@ -108,6 +111,7 @@ def _best_piece(
     taken: list[Highlight],
     full_text: Callable[[str], str],
     same_as: int | None = None,
+    english: Callable[[str], tuple[str, ...]] | None = None,
 ) -> tuple[int, str, str, int, tuple[str, int, int]] | None:
     """(kind, clause id, sentence, its position, piece): the piece stating what one sub-question asks, not one an
     earlier sub-question took; `same_as` = a kind: only that kind, from the clause of the last piece taken."""
@@ -115,6 +119,12 @@ def _best_piece(
     unit = re.compile(part.unit) if part.unit else None
     concepts = _concepts_of(query, part)
     several = len(query.question.parts) > 1
+
+    def cover(f: tuple) -> float:  # an English question's words are read in the sentence's translation too
+        translated = english(f[1]) if english and query.question.lang == "en" else ()
+        stems = f" {' '.join(english_key(translated[f[3]]))} " if f[3] < len(translated) else ""
+        return _covers(concepts, f[4][0], stems)
+
     found = [
         (rank, clause_id, sentence, position, piece)
         for rank, (kind, pattern) in enumerate(STATES)
@@ -133,7 +143,7 @@ def _best_piece(
             f[0],  # then the kinds in STATES order
             # then the best-answering clause, and the piece saying most of what the question names; one of
             # several sub-questions is answered by its own words first, wherever they are
-            *((-_covers(concepts, f[4][0]), order[f[1]]) if several else (order[f[1]], -_covers(concepts, f[4][0]))),
+            *((-cover(f), order[f[1]]) if several else (order[f[1]], -cover(f))),
         ),
     )
     return best
@@ -171,10 +181,10 @@ def _candidates(extract: Extract, full_text: Callable[[str], str]) -> list[tuple
     return chosen + rest
 
 
-def _covers(concepts: tuple[Concept, ...], piece: str) -> float:
-    """Weight of the concepts a piece contains (min() keeps the earliest piece on a tie)."""
+def _covers(concepts: tuple[Concept, ...], piece: str, english_stems: str = "") -> float:
+    """Weight of the concepts a piece (or its sentence's translation) contains (min() keeps the earliest on a tie)."""
     text = normalise_query_text(piece)
-    return sum(c.weight * concept_match(c, text) for c in concepts)
+    return sum(c.weight * concept_match(c, text, english_stems) for c in concepts)
 
 
 def _piece(sentence: str, pattern: re.Pattern[str], whole: bool) -> tuple[str, int, int] | None:
