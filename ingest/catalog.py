@@ -118,10 +118,13 @@ def _entry_to_info(path: Path, entry: object) -> DocumentInfo:
     )
 
 
+WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']+")
+
+
 def _url(path: Path, doc_id: str, url: str) -> str:
     # Only web addresses: a card turns it into a link, and a javascript: or file: link must never reach a page.
     url = url.strip()
-    if url and not re.fullmatch(r"https?://[^\s<>\"']+", url):
+    if url and not WEB_ADDRESS.fullmatch(url):
         raise CatalogError(f"{path}: {doc_id}: url must be an http:// or https:// address, not {url!r}")
     return url
 

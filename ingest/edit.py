@@ -26,7 +26,7 @@ from pathlib import Path
 
 from core.errors import CatalogError
 from core.schema import STATUSES, DocumentInfo
-from ingest.catalog import CATALOG_FILE, catalog_entries, catalog_from_text, write_text_atomic
+from ingest.catalog import CATALOG_FILE, WEB_ADDRESS, catalog_entries, catalog_from_text, write_text_atomic
 
 # The facts a person may correct, in the catalogue's own order; `published` is the unpublish switch.
 EDITABLE = (
@@ -40,6 +40,7 @@ EDITABLE = (
     "date_issued",
     "effective_from",
     "valid_until",
+    "url",
     "status",
     "note",
     "published",
@@ -203,6 +204,8 @@ def _checked(key: str, value: object) -> object:
         raise EditError(f"{key}: {len(text)} characters, at most {limit}")
     if key == "title" and not text:
         raise EditError("title must not be empty")
+    if key == "url" and text and not WEB_ADDRESS.fullmatch(text):  # cards link it: no javascript: or file:
+        raise EditError(f"url must be an http:// or https:// address, not {text!r}")
     if key == "status" and text not in STATUSES:
         raise EditError(f"unknown status {text!r}: one of {', '.join(STATUSES)}")
     if key in DATE_KEYS and text:

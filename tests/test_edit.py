@@ -91,11 +91,23 @@ def test_the_form_starts_from_the_facts_as_they_stand(staff: TestClient) -> None
         (DRAFT, {"title": "   "}, "title must not be empty"),
         (DRAFT, {"note": "two\nlines"}, "line breaks and control characters are not allowed"),
         (DRAFT, {"published": "maybe"}, "published must be true or false"),
+        (DRAFT, {"url": "javascript:alert(1)"}, "url must be an http:// or https:// address"),
         ("cp-pharma-plan", {"valid_until": "2025-12-31"}, "valid_until 2025-12-31 is before date_issued 2026-04-01"),
         ("no-such-doc", {"title": "x"}, "no document 'no-such-doc'"),
         (DRAFT, {"status": "draft_for_comments"}, "nothing to change"),
     ],
-    ids=["status", "date format", "impossible date", "empty title", "line break", "published", "order", "doc", "same"],
+    ids=[
+        "status",
+        "date format",
+        "impossible date",
+        "empty title",
+        "line break",
+        "published",
+        "url",
+        "order",
+        "doc",
+        "same",
+    ],
 )
 def test_bad_input_gets_a_clear_message_and_changes_nothing(
     staff: TestClient,  # noqa: F811
@@ -172,9 +184,14 @@ def test_unpublish_takes_a_document_out_of_answers_and_publish_puts_it_back(staf
 
 def test_corrected_facts_go_live_in_citations(staff: TestClient) -> None:  # noqa: F811
     updater = staff.app.state.updater
-    _save(updater, DRAFT, {"doc_number": "昌园委发〔2026〕9号", "issuer": "中关村科技园区昌平园管理委员会"})
+    official = "https://www.changping.gov.cn/measures-2026.html"
+    _save(
+        updater,
+        DRAFT,
+        {"doc_number": "昌园委发〔2026〕9号", "issuer": "中关村科技园区昌平园管理委员会", "url": official},
+    )
     cited = next(c for c in _cited(staff) if c["doc_id"] == DRAFT)
-    assert cited["doc_number"] == "昌园委发〔2026〕9号"
+    assert cited["doc_number"] == "昌园委发〔2026〕9号" and cited["url"] == official
     entry = _catalogue(updater.settings)[DRAFT]
     assert entry["doc_number"] == "昌园委发〔2026〕9号" and entry["issuer"] == "中关村科技园区昌平园管理委员会"
     assert entry["title"] == "关于支持昌平区医药健康产业高质量发展的若干措施（征求意见稿）"  # the rest as it was

@@ -38,6 +38,7 @@ LABELS = {
     "date_issued": "印发日期 · Issued (YYYY-MM-DD)",
     "effective_from": "施行日期 · In force from (YYYY-MM-DD)",
     "valid_until": "有效期至 · Valid until (YYYY-MM-DD)",
+    "url": "官方原文网址 · Official text address (https://…)",
     "status": "状态 · Status",
     "note": "备注 · Note",
     "published": "已发布：参与检索和引用（取消勾选即下架，文件与记录保留） · Published: in retrieval and citations"
@@ -179,6 +180,7 @@ def edit_tab(
             for key in ("date_issued", "effective_from", "valid_until"):
                 fields[key] = gr.Textbox(label=LABELS[key], max_length=20, elem_id=f"pb-edit-{key}")
             fields["status"] = gr.Dropdown(list(STATUSES), label=LABELS["status"], elem_id="pb-edit-status")
+        fields["url"] = gr.Textbox(label=LABELS["url"], max_length=300, elem_id="pb-edit-url")
         fields["note"] = gr.Textbox(label=LABELS["note"], max_length=2000, lines=2, elem_id="pb-edit-note")
         fields["published"] = gr.Checkbox(value=True, label=LABELS["published"], elem_id="pb-edit-published")
         show = gr.Button("显示改动 · Show the change", elem_id="pb-edit-show")
