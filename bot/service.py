@@ -237,11 +237,8 @@ class PolicyBot:
         return tuple(r for r in found if about_the_question(r.name)) if by_name else found
 
     def _references_line(self, references: tuple[Reference, ...], lang: str, template: str = "") -> str:
-        by = {r.clause_id: r for r in references}
-        sources = "、".join(
-            citation_heading(self.index.documents[self.index.first_part(c).doc_id], self.index.first_part(c), lang)
-            for c in by
-        )
+        clauses = [self.index.first_part(c) for c in dict.fromkeys(r.clause_id for r in references)]
+        sources = "、".join(citation_heading(self.index.documents[c.doc_id], c, lang) for c in clauses)
         template = template or TEXTS[lang].elsewhere
         if lang == "zh":
             return template.format(names="、".join(r.name for r in references), sources=sources)

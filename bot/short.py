@@ -55,7 +55,21 @@ class ShortAnswer:
     highlights: tuple[Highlight, ...]
 
 
-NONE = ShortAnswer("", ())
+@dataclass(frozen=True)
+class Found:
+    """A piece of a cited sentence that states a kind of fact asked for."""
+
+    kind: int  # its kind's place in STATES
+    clause_id: str
+    sentence: str
+    position: int  # the sentence's index in its clause (for its translation)
+    piece: str  # the sentence's clause-piece, its label taken off
+    start: int  # the fact (or, for a definition or bodies, the whole piece): offsets in the sentence
+    end: int
+
+    @property
+    def fact(self) -> str:
+        return self.sentence[self.start : self.end]
 
 
 def short_answer(
@@ -75,23 +89,32 @@ def short_answer(
     highlights: list[Highlight] = []
     facts: list[str] = []
     kind = -1
-    for part, same_clause in _asks(question)[:MAX_PARTS]:
+    for part, same_clause in _sub_questions(question)[:MAX_PARTS]:
         found = _best_piece(
             query, part, candidates, order, highlights, full_text, kind if same_clause else None, english
         )
-        if found is None or found[2][found[4][1] : found[4][2]] in facts:
+        if found is None or found.fact in facts:
             continue  # the same fact from another clause says nothing new
-        kind, clause_id, sentence, position, (piece, start, end) = found
-        text = _render(question.lang, piece, sentence, english(clause_id), position, numbers[clause_id])
+        kind = found.kind
+        text = _render(
+            question.lang,
+            found.piece,
+            found.sentence,
+            english(found.clause_id),
+            found.position,
+            numbers[found.clause_id],
+        )
         if text and text not in texts:
             texts.append(text)
-            facts.append(sentence[start:end])
-            if highlight := _highlight(clause_id, full_text(clause_id), sentence, start, end):
+            facts.append(found.fact)
+            if highlight := _highlight(
+                found.clause_id, full_text(found.clause_id), found.sentence, found.start, found.end
+            ):
                 highlights.append(highlight)
     return ShortAnswer(" ".join(texts) if question.lang == "en" else "".join(texts), tuple(highlights))
 
 
-def _asks(question: Question) -> list[tuple[Ask, bool]]:
+def _sub_questions(question: Question) -> list[tuple[Ask, bool]]:
     """The sub-questions to answer, each with whether its piece must come from the clause of the previous one: a
     sub-question joining two things ("收入和产值", "companies and scientists") is asked twice, the second time
     from the same clause."""
@@ -112,21 +135,21 @@ def _best_piece(
     full_text: Callable[[str], str],
     same_as: int | None = None,
     english: Callable[[str], tuple[str, ...]] | None = None,
-) -> tuple[int, str, str, int, tuple[str, int, int]] | None:
-    """(kind, clause id, sentence, its position, piece): the piece stating what one sub-question asks, not one an
-    earlier sub-question took; `same_as` = a kind: only that kind, from the clause of the last piece taken."""
+) -> Found | None:
+    """The piece stating what one sub-question asks, not one an earlier sub-question took; `same_as` = a kind:
+    only that kind, from the clause of the last piece taken."""
     figures = part.asks & set(_FIGURES) or _ASKS_FIGURE.search(part.text) or query.question.quantities
     unit = re.compile(part.unit) if part.unit else None
     concepts = _concepts_of(query, part)
     several = len(query.question.parts) > 1
 
-    def cover(f: tuple) -> float:  # an English question's words are read in the sentence's translation too
-        translated = english(f[1]) if english and query.question.lang == "en" else ()
-        stems = f" {' '.join(english_key(translated[f[3]]))} " if f[3] < len(translated) else ""
-        return _covers(concepts, f[4][0], stems)
+    def cover(f: Found) -> float:  # an English question's words are read in the sentence's translation too
+        translated = english(f.clause_id) if english and query.question.lang == "en" else ()
+        stems = f" {' '.join(english_key(translated[f.position]))} " if f.position < len(translated) else ""
+        return _covers(concepts, f.piece, stems)
 
     found = [
-        (rank, clause_id, sentence, position, piece)
+        Found(rank, clause_id, sentence, position, *piece)
         for rank, (kind, pattern) in enumerate(STATES)
         if kind in part.asks or (figures and kind in _FIGURES)
         for clause_id, sentence, position in candidates
@@ -134,19 +157,17 @@ def _best_piece(
         and not _overlaps(clause_id, full_text(clause_id), sentence, piece, taken)
         and (same_as is None or rank == same_as and taken and taken[-1].clause_id == clause_id)
     ]
-    if not found:
-        return None
-    best = min(
+    return min(
         found,
         key=lambda f: (
-            not (unit and unit.search(f[2][f[4][1] : f[4][2] + 4])),  # a figure in the unit asked first
-            f[0],  # then the kinds in STATES order
+            not (unit and unit.search(f.sentence[f.start : f.end + 4])),  # a figure in the unit asked first
+            f.kind,  # then the kinds in STATES order
             # then the best-answering clause, and the piece saying most of what the question names; one of
             # several sub-questions is answered by its own words first, wherever they are
-            *((-cover(f), order[f[1]]) if several else (order[f[1]], -cover(f))),
+            *((-cover(f), order[f.clause_id]) if several else (order[f.clause_id], -cover(f))),
         ),
+        default=None,
     )
-    return best
 
 
 def _concepts_of(query: Query, part: Ask) -> tuple[Concept, ...]:
