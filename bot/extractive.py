@@ -25,7 +25,13 @@ MAX_CLAUSES = 2
 SENTENCE_CLAUSES = 5  # sentences are drawn from this many top clauses (a lower rank costs W.rank_penalty each)
 COMPLETION_MAX_CHARS = 80
 MAX_LIST_ITEMS = 8
+# A clause this short is quoted whole: about six lines of a 390-pixel phone (24 characters a line). Set once from
+# the screen, not tuned: 250 read slightly better on the evaluation sets and was not taken for that reason.
+WHOLE_CLAUSE_CHARS = 150
 SHORT_LEAD_CHARS = 16  # a list item's first sentence this short is only its name ("1.体外诊断。"): add the next
+# An item of a list inside a clause: （一）, (1), 1., 一、
+_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.．、]|[一二三四五六七八九十]{1,3}、)")
+_LEADS_IN = ("：", ":")  # 有下列情形之一的，为假药： / shall perform the following obligations:
 
 
 @dataclass(frozen=True)
@@ -69,10 +75,12 @@ def choose_sentences(
     if COMPARES.search(query.text):
         chosen = _both_sides(chosen, ranked, {c.clause_id: c.doc_id for c in clauses})
     chosen = _complete_sentences(chosen, scored)
+    chosen = _whole_lists(chosen, scored)
     clause_order: list[str] = []
     for s in chosen:  # best sentence first: the clause that answers best is cited first
         if s[3] not in clause_order and len(clause_order) < MAX_CLAUSES:
             clause_order.append(s[3])
+    chosen = _short_clauses_whole(chosen, scored, clause_order, full_text)
     per_clause = [sorted((c for c in chosen if c[3] == cid), key=lambda c: c[2]) for cid in clause_order]
     grouped = tuple(tuple(s[4] for s in group) for group in per_clause)
     positions = tuple(tuple(s[2] for s in group) for group in per_clause)
@@ -143,6 +151,36 @@ def _complete_sentences(chosen: list, scored: list) -> list:
             if following[4].endswith("。") and len(following[4]) <= COMPLETION_MAX_CHARS:
                 out.append(following)
                 places.add((s[3], s[2] + 1))
+    return out
+
+
+def _short_clauses_whole(chosen: list, scored: list, clause_order: list[str], full_text: Callable[[str], str]) -> list:
+    """A cited clause short enough to read whole on a phone is quoted whole: its conditions and exceptions are
+    part of what it says (a second paragraph often answers the second half of a question)."""
+    places = {(s[3], s[2]) for s in chosen}
+    short = {cid for cid in clause_order if len(full_text(cid)) <= WHOLE_CLAUSE_CHARS}
+    return [*chosen, *(s for s in scored if s[3] in short and (s[3], s[2]) not in places)]
+
+
+def _whole_lists(chosen: list, scored: list) -> list:
+    """A sentence introducing a list (有下列情形之一的，为假药：) is quoted with its items, and an item with the
+    sentence introducing it and the other items: a lead-in alone answers nothing, one item alone misleads."""
+    by_place = {(s[3], s[2]): s for s in scored}
+    places = {(s[3], s[2]) for s in chosen}
+    out = list(chosen)
+    for s in chosen:
+        lead = s[2]
+        while _ITEM.match(by_place[(s[3], lead)][4]) and (s[3], lead - 1) in by_place:
+            lead -= 1
+        if not by_place[(s[3], lead)][4].endswith(_LEADS_IN):
+            continue
+        items = []
+        while (following := by_place.get((s[3], lead + 1 + len(items)))) and _ITEM.match(following[4]):
+            items.append(following)
+        for sentence in [by_place[(s[3], lead)], *items[:MAX_LIST_ITEMS]]:
+            if (sentence[3], sentence[2]) not in places:
+                out.append(sentence)
+                places.add((sentence[3], sentence[2]))
     return out
 
 

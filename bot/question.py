@@ -7,6 +7,7 @@ import re
 from bot.documents import DocumentNames
 from bot.intent import (
     ASKS_AMOUNT,
+    ASKS_CONSEQUENCE,
     ASKS_COUNT,
     ASKS_DEFINITION,
     ASKS_HISTORY,
@@ -34,6 +35,7 @@ ASKS = (
     ("yes_no", ASKS_YES_NO),
     ("document_facts", ASKS_METADATA),
     ("history", ASKS_HISTORY),
+    ("consequence", ASKS_CONSEQUENCE),
 )
 _SUB_QUESTION = re.compile(r"[^？?；;]+[？?；;]?")
 # "How long is it valid, and when must we renew?": an English question joining a second question with "and".
