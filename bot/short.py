@@ -66,6 +66,9 @@ _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 # A clause's own number at the start of its first sentence (第二十二条, （十二）, Article 22) is not the answer.
 _LABEL = re.compile(r"^(?:第[一二三四五六七八九十百零]+条|[（(][一二三四五六七八九十]+[）)]|Article \d+)\s*")
 _WHOLE_PIECE = frozenset({"definition", "body", "history"})  # these facts are the whole piece, not a figure inside it
+_CONDITION = re.compile(r"的[，,]$")
+# How a translation says what the law makes follow (the English of the consequence pattern above).
+_FOLLOWS = re.compile(r"\bdeemed\b|\bshall not\b|\bnot be\b|\bfined?\b|revok|cancel|confiscat|invalid|repeal", re.I)
 _WITH_CONDITION = frozenset({"consequence"})  # ... and this one the piece with its condition (逾期未通知的，视为同意)
 _FIGURES = ("amount", "duration", "count")
 # 多大 / 多少 / 几 / how large: a figure of some kind is asked for, whatever its unit.
@@ -314,17 +317,21 @@ def _pieces(sentence: str, pattern: re.Pattern[str], kind: str) -> Iterator[Piec
     """Each clause-piece of a sentence stating the fact, with its context (the pieces leading up to it since the
     previous one stating such a fact: 支持引入…运营管理机构，…，给予…3000万元) and the offsets in the sentence of the
     fact (or of the whole piece, for a definition or the bodies responsible)."""
-    since, previous = 0, ""
+    since, previous, condition = 0, "", None
     for m in _PIECE.finditer(sentence):
         fact = pattern.search(m.group())
-        if not fact:
+        if not fact:  # "逾期未通知的，": a condition (…的，) right before a consequence is said with it
+            condition = (m.start() if condition is None else condition) if _CONDITION.search(m.group()) else None
             continue
         context, before = sentence[since : m.end()], previous
         since, previous = m.end(), fact.group()
         if len(m.group()) > MAX_PIECE_CHARS:
             continue
-        conditioned = kind in _WITH_CONDITION and len(context) <= MAX_PIECE_CHARS
-        begin = m.end() - len(context) if conditioned else m.start()
+        begin = m.start()
+        if kind in _WITH_CONDITION:
+            begin = condition if condition is not None else m.end() - len(context)
+            begin = begin if m.end() - begin <= MAX_PIECE_CHARS else m.start()
+        condition = None
         label = _LABEL.match(sentence[begin:])
         skip = label.end() if label else 0
         text = sentence[begin : m.end()][skip:].rstrip("，；：,;:。")
@@ -379,6 +386,8 @@ def _render(lang: str, found: Found, translated: tuple[str, ...], number: int) -
         # a definition, a body, a repeal, a consequence: its sentence (English runs about three times as long as
         # a Chinese piece), not the fragment that happens to hold a date
         match = english if len(english) <= 3 * MAX_PIECE_CHARS else ""
+        if not match and STATES[found.kind][0] in _WITH_CONDITION:
+            match = _aligned(found, english)
     else:
         fragments = _fragments(english)
         at = _fragment_of(fragments, found.fact)
@@ -390,6 +399,23 @@ def _render(lang: str, found: Found, translated: tuple[str, ...], number: int) -
         return ""
     chosen = with_chinese_amounts(chosen[0].upper() + chosen[1:], found.sentence)  # RMB 10 million (1000万元)
     return f"{chosen.rstrip('.')}. [{number}]"
+
+
+def _aligned(found: Found, english: str) -> str:
+    """A consequence in a translation too long to give whole. Ending its sentence: as many fragments from the end
+    as it has clause-pieces (a legal sentence keeps its order at the end: …，逾期未通知的，视为同意。 / …; if no
+    notice is given within the time limit, consent shall be deemed…). Starting it: the fragments up to the one
+    that says what follows (…, the market regulation department shall not process …)."""
+    count = len(_PIECE.findall(found.piece.text))
+    fragments = _fragments(english)
+    if count >= len(fragments):
+        return ""
+    if found.sentence[found.piece.end :].strip("，；：,;:。 ") == "":
+        return ", ".join(fragments[-count:])
+    if found.sentence[: found.piece.start].strip() == "":
+        follows = next((i for i, f in enumerate(fragments) if _FOLLOWS.search(f)), None)
+        return ", ".join(fragments[: follows + 1]) if follows is not None else ""
+    return ""
 
 
 def _english_digits(chinese: str) -> set[str]:

@@ -82,3 +82,11 @@ def test_a_repeal_asked_names_the_document_repealed(bot: PolicyBot) -> None:
     assert "昌园委发〔2023〕1号" in short and "废止" in short
     english = bot.ask("Which earlier plan does Changping's medical device upgrade plan repeal?").short_answer
     assert "repealed" in english and "2023-2025" in english
+
+
+def test_an_english_consequence_is_the_end_of_the_translation_that_says_it(bot: PolicyBot) -> None:
+    short = bot.ask(
+        "How long may the drug regulator take over a clinical trial application, and what if it never replies?"
+    ).short_answer
+    assert "60 working days" in short and "consent shall be deemed to have been granted" in short
+    assert short.index("60 working days") < short.index("deemed")
