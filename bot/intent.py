@@ -7,12 +7,15 @@ from dataclasses import dataclass
 
 ASKS_AMOUNT = re.compile(
     r"多少|金额|最高|上限|补贴|补助|资金|奖励|钱|费用|收费|租金|税率|比例|"
-    r"how much|amount|fund|subsid|grant|money|up to|cap|reward|incentive|fee|rent|rate|cost|price",
+    # whole English words: "venture capital" asks no cap, "corporate" no rate, "current" no rent
+    r"how much|\bamounts?\b|\bfunding\b|\bsubsid|\bgrants?\b|\bmoney\b|\bup to\b|\bcaps?\b|\breward|"
+    r"\bincentive|\bfees?\b|\brent(?:s|al)?\b|\brates?\b|\bcosts?\b|\bprices?\b",
     re.I,
 )
 ASKS_TIME = re.compile(
     r"多久|多长|时间|期限|几年|几天|几周|何时|什么时候|有效期|哪天|截止|"
-    r"how long|how soon|how early|how far in advance|when|deadline|days|weeks|months|years|valid|period|提前多",
+    r"how long|how soon|how early|how far in advance|\bwhen\b|deadline|\bdays\b|\bweeks\b|\bmonths\b|\byears\b|"
+    r"\bvalid|\bperiod|提前多",
     re.I,
 )
 # "What happens if it doesn't respond?" / 逾期会怎样: what follows from missing a deadline or a duty.
@@ -22,7 +25,7 @@ ASKS_CONSEQUENCE = re.compile(
     re.I,
 )
 ASKS_WHO = re.compile(
-    r"谁|哪个部门|哪些部门|哪个单位|负责|主管|牵头|who|which (?:agency|department|authority|body)|responsible|in charge",
+    r"谁|哪个部门|哪些部门|哪个单位|负责|主管|牵头|\bwho\b|which (?:agency|department|authority|body)|responsible|in charge",
     re.I,
 )
 # "哪几个 / 哪五个 / which are the three ...": the answer is the items of a list.
@@ -31,7 +34,7 @@ ASKS_LIST = re.compile(
     r"\b(?:which|what) are the (?:\w+ )?(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b|\blist (?:the|all)\b",
     re.I,
 )
-ASKS_COUNT = re.compile(r"几个|几家|多少个|多少家|目标|how many|target|number of", re.I)
+ASKS_COUNT = re.compile(r"几个|几家|多少个|多少家|目标|how many|\btargets?\b|number of", re.I)
 # "什么是GCP / 假药怎么定义 / what counts as a foreign-invested enterprise": answered by a defining clause.
 ASKS_DEFINITION = re.compile(
     r"什么是|什么叫|啥是|啥叫|是什么意思|什么意思|指的是|是指什么|定义|界定|含义|概念|算不算|属于什么|"

@@ -25,6 +25,24 @@ def test_a_question_is_parsed_into_what_each_sub_question_asks(bot: PolicyBot) -
 
 
 @pytest.mark.parametrize(
+    ("question", "asks", "not_asked"),
+    [
+        ("Does the plan encourage corporate venture capital funds?", {"yes_no"}, {"amount"}),  # capital, corporate
+        ("Is the whole park covered by the current rules?", {"yes_no"}, {"body", "amount"}),  # whole, current
+        ("How early must a renewal be filed?", {"duration"}, set()),
+        ("What are the rental subsidies and at what rate?", {"amount"}, set()),
+        ("逾期不答复会怎样？", {"consequence"}, set()),
+        ("What happens if we don't register the change?", {"consequence"}, set()),
+    ],
+)
+def test_what_a_question_asks_is_read_from_whole_words(
+    bot: PolicyBot, question: str, asks: set[str], not_asked: set[str]
+) -> None:
+    parsed = bot.retriever.parse(question, "en" if question.isascii() else "zh")
+    assert asks <= parsed.asks and not (not_asked & parsed.asks)
+
+
+@pytest.mark.parametrize(
     ("question", "unit"),
     [
         ("昌平定的目标是多少家？", "家"),
