@@ -15,12 +15,12 @@ ASKS_AMOUNT = re.compile(
 ASKS_TIME = re.compile(
     r"多久|多长|时间|期限|几年|几天|几周|何时|什么时候|有效期|哪天|截止|"
     r"how long|how soon|how early|how far in advance|\bwhen\b|deadline|\bdays\b|\bweeks\b|\bmonths\b|\byears\b|"
-    r"\bvalid|\bperiod|提前多",
+    r"\bvalid|\bperiod",
     re.I,
 )
 # "What happens if it doesn't respond?" / 逾期会怎样: what follows from missing a deadline or a duty.
 ASKS_CONSEQUENCE = re.compile(
-    r"会怎样|会怎么样|后果|否则|不然|逾期|过期了|没回音|没回复|不回复|不答复|咋算|怎么算|"
+    r"会怎样|会怎么样|后果|否则|不然|逾期|"
     r"what happens|what if|otherwise|consequence|if (?:it|we|they|you|he|she) (?:do(?:es)?n't|do(?:es)? not|fail)",
     re.I,
 )
