@@ -1,10 +1,12 @@
 """The short answer: the asked fact in the clause's own words, in one sentence before the quoted clauses.
 
-What is asked (a sum, a duration, a count, a definition, the bodies responsible) is read from the parsed
-question; the short answer is the piece of the first chosen sentence that states it (split at ，；： so a long
-sentence gives only its relevant clause), cited, and the span that states the fact is marked (`highlights`:
-clause id and character offsets in the clause's whole text). Nothing is made up: when no chosen sentence
-states the kind of fact asked, there is no short answer.
+What is asked (a sum, a duration, a count, a definition, the bodies responsible, what a document repeals, what
+follows from a missed duty) is read from the parsed question, sub-question by sub-question; the short answer is,
+for each, the clause-piece of a cited sentence that states it (split at ，；： so a long sentence gives only its
+relevant clause), weighed with what leads up to it in its sentence, cited, and the span that states the fact is
+marked (`highlights`: clause id and character offsets in the clause's whole text). A time limit comes with its
+extension, a figure with a second one of its sentence that says what the first leaves out, a consequence with its
+condition. Nothing is made up: when no cited sentence states the kind of fact asked, there is no short answer.
 """
 
 from __future__ import annotations
@@ -358,6 +360,12 @@ def _fragment_of(fragments: list[str], chinese: str) -> int | None:
     return next((i for i, p in enumerate(fragments) if digits & _numbers_in(p)), None) if digits else None
 
 
+def _fragment_of_piece(fragments: list[str], found: Found) -> int | None:
+    """The fragment writing the fact's numbers, else one writing any number of its piece."""
+    at = _fragment_of(fragments, found.fact)
+    return at if at is not None else _fragment_of(fragments, found.piece.text)
+
+
 def _numbers_in(english: str) -> set[str]:
     return set(_DIGITS.findall(english)) | {w for w in re.findall(r"[a-z]+", english.lower()) if w in _WORD_NUMBERS}
 
@@ -366,9 +374,7 @@ def _english_context(found: Found, translation: str) -> str:
     """The translation of a piece's context: from after the previous figure's fragment to the fragment writing
     this one's numbers (the whole sentence when they cannot be found)."""
     fragments = _fragments(translation)
-    at = _fragment_of(fragments, found.fact)
-    if at is None:
-        at = _fragment_of(fragments, found.piece.text)
+    at = _fragment_of_piece(fragments, found)
     if at is None:
         return translation
     before = _fragment_of(fragments[:at], found.piece.previous) if found.piece.previous else None
@@ -390,9 +396,7 @@ def _render(lang: str, found: Found, translated: tuple[str, ...], number: int) -
             match = _aligned(found, english)
     else:
         fragments = _fragments(english)
-        at = _fragment_of(fragments, found.fact)
-        if at is None:
-            at = _fragment_of(fragments, found.piece.text)
+        at = _fragment_of_piece(fragments, found)
         match = fragments[at] if at is not None else fits
     chosen = re.sub(r"^(?:and|or|but)\s+", "", match)
     if not chosen:
