@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.intent import AMOUNT, COUNT, DURATION
-from bot.retrieve import FRAME_KINDS, Concept, Query, Retrieval
+from bot.retrieve import FRAME_KINDS, Concept, Query, Retrieval, part_concepts
 from bot.weights import WEIGHTS as W
 from core.schema import Clause
 from index.glossary import english_key
@@ -72,13 +72,15 @@ def choose_sentences(
     ranked = sorted(scored, key=lambda s: -s[0])
     chosen = [s for s in ranked if s[0] >= max(W.near_best_sentence * best, 0.05)][:MAX_SENTENCES] or ranked[:1]
     chosen = _cover_the_rest(chosen, ranked, query)
+    chosen = _answer_each_part(chosen, ranked, query)
     if COMPARES.search(query.text):
         chosen = _both_sides(chosen, ranked, {c.clause_id: c.doc_id for c in clauses})
     chosen = _complete_sentences(chosen, scored)
     chosen = _whole_lists(chosen, scored)
     clause_order: list[str] = []
+    most = MAX_CLAUSES + (len(query.question.parts) > 1)  # a sub-question answered elsewhere cites one more
     for s in chosen:  # best sentence first: the clause that answers best is cited first
-        if s[3] not in clause_order and len(clause_order) < MAX_CLAUSES:
+        if s[3] not in clause_order and len(clause_order) < most:
             clause_order.append(s[3])
     chosen = _short_clauses_whole(chosen, scored, clause_order, full_text)
     per_clause = [sorted((c for c in chosen if c[3] == cid), key=lambda c: c[2]) for cid in clause_order]
@@ -128,6 +130,21 @@ def _cover_the_rest(chosen: list, ranked: list, query: Query) -> list:
         if best is None or best[0] <= 0:
             break
         out.append(best)
+    return out
+
+
+def _answer_each_part(chosen: list, ranked: list, query: Query) -> list:
+    """Each sub-question of a question asking several things gets a sentence naming it: when no chosen sentence
+    does, the best one that does from the top clauses joins (a fact often sits in a second clause)."""
+    if len(query.question.parts) < 2:
+        return chosen
+    out = list(chosen)
+    for part in query.question.parts:
+        names = {c.name for c in part_concepts(query, part)}
+        if any(s[5] & names for s in out):
+            continue
+        if best := next((s for s in ranked if s[5] & names and s[0] > 0), None):
+            out.append(best)
     return out
 
 

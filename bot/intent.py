@@ -63,7 +63,9 @@ _CN_NUMBER = "[一二三四五六七八九十百千两零〇]+"
 DURATION = re.compile(
     rf"(?:\d+|{_CN_NUMBER})\s*(?:个工作日|工作日|日|天|周|个月|月|年)|\d{{4}}年\d{{1,2}}月\d{{1,2}}日"
 )
-COUNT = re.compile(r"\d+[—\-~～]?\d*\s*(?:余|多)?\s*(?:个|家|项|名|人|所|位|款|类)")  # 600余家, 3-5个
+COUNT = re.compile(
+    r"\d+[—\-~～]?\d*\s*(?:余|多)?\s*(?:个(?!月|工作日|小时|自然日)|家|项|名|人|所|位|款|类)"
+)  # 600余家, 3-5个
 MONEY = re.compile(rf"(?:\d[\d.,]*|{_CN_NUMBER})\s*(?:万亿元|亿元|万元|元)")
 FIGURE = re.compile(rf"\d|{_CN_NUMBER}(?:万亿|亿|万|千|百)")
 SHARE = re.compile(rf"\d\s*[%％]|百分之|(?:\d+|{_CN_NUMBER})倍")

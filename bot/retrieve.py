@@ -16,7 +16,7 @@ from bot.question import parse_question
 from bot.ranker import CANDIDATE_FEATURES, RERANK_DEPTH, Candidate, LinearRanker
 from bot.weights import WEIGHTS as W
 from core.config import Settings
-from core.schema import Clause, Hit, Question
+from core.schema import Ask, Clause, Hit, Question
 from index import ClauseIndex, Glossary, SubstringCounter, top_k
 from index.glossary import english_key
 from index.questions import ClauseQuestion, load_unanswerable
@@ -415,6 +415,18 @@ def concept_match(concept: Concept, text: str, english_stems: str = "", asked: s
         return 0.0
     pairs = [word[i : i + 2] for i in range(len(word) - 1)]
     return W.bigram_credit * sum(p in text for p in pairs) / len(pairs)
+
+
+def part_concepts(query: Query, part: Ask) -> tuple[Concept, ...]:
+    """The question's concepts a sub-question names (all of them for a one-part question)."""
+    text = normalise_query_text(part.text)
+    stems = f" {' '.join(english_key(part.text))} "  # English concepts are named by their stems (life scienc park)
+    named = tuple(
+        c
+        for c in query.concepts
+        if c.name.lower() in text or any(a in text for a in c.alternatives) or (c.english and c.english in stems)
+    )
+    return named or query.concepts
 
 
 def _parent(clause: Clause) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from bot.extractive import Extract
 from bot.intent import COUNT, DEFINES, DURATION, MONEY, SHARE
 from bot.render import with_chinese_amounts
-from bot.retrieve import Concept, Query, concept_match
+from bot.retrieve import Concept, Query, concept_match, part_concepts
 from core.schema import Ask, Highlight, Question
 from index.glossary import english_key
 from index.tokenize import normalise_query_text
@@ -78,6 +78,9 @@ _ASKS_FIGURE = re.compile(
     r"多少|多大|多高|多长|多重|几[个年天月家项名]|how (?:much|many|large|big|long|heavy|severe)|\b(?:size|scale)\b",
     re.I,
 )
+# A point in time relative to another (届满6个月前, 之日起30日内 is a window: not relative) and the questions asking one.
+_RELATIVE = re.compile(r"\s*(?:前|之前|以前|后|之后|以后)")
+_ASKS_WHEN = re.compile(r"什么时候|何时|多久前|提前|\bwhen\b|how early|how soon|in advance|\bbefore\b", re.I)
 # A time limit's extension, said with the limit (…20个工作日内作出决定；…可以延长10个工作日).
 _EXTENDS = re.compile(r"延长|extend", re.I)
 # "收入和产值" / "companies and scientists": one sub-question asking for two figures.
@@ -211,10 +214,11 @@ def _ranked(sources: Sources, part: Ask, taken: list[Highlight], joined_to: Scor
         or (not part.asks and query.question.quantities)  # a part asking something else is not about them
     )
     unit = re.compile(part.unit) if part.unit else None
-    concepts = _concepts_of(query, part)
+    concepts = part_concepts(query, part)
     if joined_to is not None:
         concepts = tuple(c for c in concepts if c.name not in joined_to.covered) or concepts
     several = len(query.question.parts) > 1
+    asks_when = bool(_ASKS_WHEN.search(part.text))
     scored = [
         _score(sources, concepts, Found(rank, clause_id, sentence, position, piece))
         for rank, (kind, pattern) in enumerate(STATES)
@@ -229,6 +233,8 @@ def _ranked(sources: Sources, part: Ask, taken: list[Highlight], joined_to: Scor
         key=lambda s: (
             not (unit and (unit.search(s.found.fact) or unit.match(s.found.sentence, s.found.piece.end))),
             bool(_EXTENDS.search(s.found.piece.text)),  # an extension is said with the limit it extends, not alone
+            # "when / how early" is answered by a point relative to something (届满6个月前), "how long" by a period
+            s.found.kind == 1 and asks_when != bool(_RELATIVE.match(s.found.sentence, s.found.piece.end)),
             s.found.kind,  # then the kinds in STATES order
             # then the best-answering clause, and the piece saying most of what the question names; one of
             # several sub-questions is answered by its own words first, wherever they are
@@ -262,7 +268,7 @@ def _companions(sources: Sources, part: Ask, pick: Scored, taken: list[Highlight
     if kind not in _FIGURES:
         return []
     same = {found.position, found.position + 1} if found.sentence.endswith("；") else {found.position}
-    concepts = _concepts_of(sources.query, part)
+    concepts = part_concepts(sources.query, part)
     for clause_id, sentence, position in sources.candidates:
         if clause_id != found.clause_id or position < found.position:
             continue
@@ -276,18 +282,6 @@ def _companions(sources: Sources, part: Ask, pick: Scored, taken: list[Highlight
             if extends or position in same and _score(sources, concepts, other).covered - pick.covered:
                 return [other]
     return []
-
-
-def _concepts_of(query: Query, part: Ask) -> tuple[Concept, ...]:
-    """The question's concepts this sub-question names (all of them for a one-part question)."""
-    text = normalise_query_text(part.text)
-    stems = f" {' '.join(english_key(part.text))} "  # English concepts are named by their stems (life scienc park)
-    named = tuple(
-        c
-        for c in query.concepts
-        if c.name.lower() in text or any(a in text for a in c.alternatives) or (c.english and c.english in stems)
-    )
-    return named or query.concepts
 
 
 def _overlaps(clause_id: str, text: str, sentence: str, piece: Piece, taken: list[Highlight]) -> bool:

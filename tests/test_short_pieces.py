@@ -8,6 +8,7 @@ import pytest
 
 from bot import PolicyBot, extractive
 from bot.extractive import WHOLE_CLAUSE_CHARS
+from bot.intent import COUNT
 from eval.golden import squash
 from ingest import split_sentences
 
@@ -90,3 +91,9 @@ def test_an_english_consequence_is_the_end_of_the_translation_that_says_it(bot: 
     ).short_answer
     assert "60 working days" in short and "consent shall be deemed to have been granted" in short
     assert short.index("60 working days") < short.index("deemed")
+
+
+def test_how_long_is_answered_by_a_period_and_how_early_by_a_point_before(bot: PolicyBot) -> None:
+    short = bot.ask("医疗器械注册证的有效期是多长？到期前多久要申请延续？").short_answer
+    assert "有效期为5年" in short and "6个月前" in short and short.index("5年") < short.index("6个月")
+    assert COUNT.search("3—5个") and not COUNT.search("届满6个月前") and not COUNT.search("20个工作日内")
