@@ -391,12 +391,12 @@ def _render(lang: str, found: Found, translated: tuple[str, ...], number: int) -
     else:
         fragments = _fragments(english)
         at = _fragment_of_piece(fragments, found)
-        match = fragments[at] if at is not None else fits
+        match = fits or (fragments[at] if at is not None else "")  # a whole sentence reads best when short
     chosen = re.sub(r"^(?:and|or|but)\s+", "", match)
     if not chosen:
         return ""
     chosen = with_chinese_amounts(chosen[0].upper() + chosen[1:], found.sentence)  # RMB 10 million (1000万元)
-    return f"{chosen.rstrip('.')}. [{number}]"
+    return f"{chosen.rstrip('.;,: ')}. [{number}]"
 
 
 def _aligned(found: Found, english: str) -> str:
