@@ -63,7 +63,7 @@ _NUMBER_WORDS = dict(
     )
 )
 _WORD_NUMBERS = frozenset(_NUMBER_WORDS.values())
-_PIECE = re.compile(r"[^，；：,;:]+[，；：,;:]?")
+_PIECE = re.compile(r"(?:[^，；：,;:（(]|[（(][^（）()]*[）)]|[（(])+[，；：,;:]?")  # a bracket is not cut: （包括配制，下同）
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 # A clause's own number at the start of its first sentence (第二十二条, （十二）, Article 22) is not the answer.
 _LABEL = re.compile(r"^(?:第[一二三四五六七八九十百零]+条|[（(][一二三四五六七八九十]+[）)]|Article \d+)\s*")
