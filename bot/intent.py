@@ -13,7 +13,7 @@ ASKS_AMOUNT = re.compile(
     re.I,
 )
 ASKS_TIME = re.compile(
-    r"多久|多长|时间|期限|几年|几天|几周|何时|什么时候|有效期|哪天|截止|"
+    r"多久|多长|时间|期限|几年|几天|几周|何时|什么时候|有效期|哪天|截止|多少个?(?:工作日|天|日|月|年|周)|"
     r"how long|how soon|how early|how far in advance|\bwhen\b|deadline|\bdays\b|\bweeks\b|\bmonths\b|\byears\b|"
     r"\bvalid|\bperiod",
     re.I,
@@ -34,7 +34,7 @@ ASKS_LIST = re.compile(
     r"\b(?:which|what) are the (?:\w+ )?(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b|\blist (?:the|all)\b",
     re.I,
 )
-ASKS_COUNT = re.compile(r"几个|几家|多少个|多少家|目标|how many|\btargets?\b|number of", re.I)
+ASKS_COUNT = re.compile(r"几个|几家|多少个|多少家|how many|number of", re.I)
 # "什么是GCP / 假药怎么定义 / what counts as a foreign-invested enterprise": answered by a defining clause.
 ASKS_DEFINITION = re.compile(
     r"什么是|什么叫|啥是|啥叫|是什么意思|什么意思|指的是|是指什么|定义|界定|含义|概念|算不算|属于什么|"

@@ -63,7 +63,9 @@ _NUMBER_WORDS = dict(
     )
 )
 _WORD_NUMBERS = frozenset(_NUMBER_WORDS.values())
-_PIECE = re.compile(r"(?:[^，；：,;:（(]|[（(][^（）()]*[）)]|[（(])+[，；：,;:]?")  # a bracket is not cut: （包括配制，下同）
+_PIECE = re.compile(
+    r"(?:[^，；：,;:（(]|[（(][^（）()]*[）)]|[（(])+[，；：,;:]?"
+)  # a bracket is not cut: （包括配制，下同）
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 # A clause's own number at the start of its first sentence (第二十二条, （十二）, Article 22) is not the answer.
 _LABEL = re.compile(r"^(?:第[一二三四五六七八九十百零]+条|[（(][一二三四五六七八九十]+[）)]|Article \d+)\s*")
@@ -75,12 +77,18 @@ _WITH_CONDITION = frozenset({"consequence"})  # ... and this one the piece with 
 _FIGURES = ("amount", "duration", "count")
 # 多大 / 多少 / 几 / how large: a figure of some kind is asked for, whatever its unit.
 _ASKS_FIGURE = re.compile(
-    r"多少|多大|多高|多长|多重|几[个年天月家项名]|how (?:much|many|large|big|long|heavy|severe)|\b(?:size|scale)\b",
+    r"多少|多大|多高|多长|多重|几[个年天月家项名]|目标|how (?:much|many|large|big|long|heavy|severe)|"
+    r"\b(?:size|scale|targets?|fines?|penalty|penalties)\b",
     re.I,
 )
 # A point in time relative to another (届满6个月前, 之日起30日内 is a window: not relative) and the questions asking one.
 _RELATIVE = re.compile(r"\s*(?:前|之前|以前|后|之后|以后)")
 _ASKS_WHEN = re.compile(r"什么时候|何时|多久前|提前|\bwhen\b|how early|how soon|in advance|\bbefore\b", re.I)
+# A penalty's figures (罚款 十万元, 十年内禁止从事) answer a question about penalties, not "how long does approval take".
+_SANCTION = re.compile(r"罚款|罚金|吊销|没收|禁止从事|禁止其|不受理|处分|拘留")
+_ASKS_SANCTION = re.compile(
+    r"罚|处分|违法|违规|后果|penalt|\bfines?\b|sanction|punish|illegal|violat|consequence", re.I
+)
 # A time limit's extension, said with the limit (…20个工作日内作出决定；…可以延长10个工作日).
 _EXTENDS = re.compile(r"延长|extend", re.I)
 # "收入和产值" / "companies and scientists": one sub-question asking for two figures.
@@ -208,10 +216,13 @@ def _ranked(sources: Sources, part: Ask, taken: list[Highlight], joined_to: Scor
     """The pieces stating what one sub-question asks, best first, none an earlier one took; joined to a piece: only
     its kind, from its clause, scored by what that piece did not already say."""
     query = sources.query
-    figures = (
-        part.asks & set(_FIGURES)
-        or _ASKS_FIGURE.search(part.text)
-        or (not part.asks and query.question.quantities)  # a part asking something else is not about them
+    # "how much money" asks a sum, not a count; "多大" / "how large" a figure of whatever kind
+    any_figure = bool(part.unit) or (  # a unit asked for picks the figure; the kinds only order them
+        not part.asks & set(_FIGURES)
+        and bool(
+            _ASKS_FIGURE.search(part.text)
+            or (not part.asks and query.question.quantities)  # a part asking something else is not about them
+        )
     )
     unit = re.compile(part.unit) if part.unit else None
     concepts = part_concepts(query, part)
@@ -219,14 +230,16 @@ def _ranked(sources: Sources, part: Ask, taken: list[Highlight], joined_to: Scor
         concepts = tuple(c for c in concepts if c.name not in joined_to.covered) or concepts
     several = len(query.question.parts) > 1
     asks_when = bool(_ASKS_WHEN.search(part.text))
+    asks_sanction = bool(_ASKS_SANCTION.search(query.question.text))
     scored = [
         _score(sources, concepts, Found(rank, clause_id, sentence, position, piece))
         for rank, (kind, pattern) in enumerate(STATES)
-        if kind in part.asks or (figures and kind in _FIGURES)
+        if kind in part.asks or (any_figure and kind in _FIGURES)
         for clause_id, sentence, position in sources.candidates
         if joined_to is None or (rank == joined_to.found.kind and clause_id == joined_to.found.clause_id)
         for piece in _pieces(sentence, pattern, kind)
         if not _overlaps(clause_id, sources.full_text(clause_id), sentence, piece, taken)
+        and (asks_sanction or kind not in _FIGURES or not _SANCTION.search(piece.context))
     ]
     return sorted(
         scored,

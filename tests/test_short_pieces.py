@@ -97,3 +97,16 @@ def test_how_long_is_answered_by_a_period_and_how_early_by_a_point_before(bot: P
     short = bot.ask("医疗器械注册证的有效期是多长？到期前多久要申请延续？").short_answer
     assert "有效期为5年" in short and "6个月前" in short and short.index("5年") < short.index("6个月")
     assert COUNT.search("3—5个") and not COUNT.search("届满6个月前") and not COUNT.search("20个工作日内")
+
+
+def test_a_figure_of_another_kind_or_a_penalty_is_no_answer(bot: PolicyBot) -> None:
+    # the retrieved clause is a penalty article: its ban and fine do not say how long an approval takes
+    answer = bot.ask("药品生产许可证审批要多长时间？")
+    assert "禁止" not in answer.short_answer and "罚款" not in answer.short_answer
+    # a sum is asked; the clause's targets are counts
+    assert (
+        "No fewer than"
+        not in bot.ask("How much money can a Changping company get for its first overseas trial?").short_answer
+    )
+    # a fine is asked: the penalty's figure is the answer
+    assert "10 times" in bot.ask("What is the fine for selling substandard drugs?").short_answer
