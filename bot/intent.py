@@ -37,7 +37,7 @@ ASKS_LIST = re.compile(
 ASKS_COUNT = re.compile(r"几个|几家|多少个|多少家|how many|number of", re.I)
 # "什么是GCP / 假药怎么定义 / what counts as a foreign-invested enterprise": answered by a defining clause.
 ASKS_DEFINITION = re.compile(
-    r"什么是|什么叫|啥是|啥叫|是什么意思|什么意思|指的是|是指什么|定义|界定|含义|概念|算不算|属于什么|"
+    r"什么是|什么叫|啥是|啥叫|是什么意思|什么意思|指的是|是指什么|定义|界定|含义|概念|算不算|属于什么|区别|"
     r"\bwhat (?:is|are) (?:an? |the )?[\w\s-]{2,40}\?*$|\bdefin|\bmean(?:s|ing)?\b|what counts as|\bcount as\b",
     re.I,
 )
