@@ -173,7 +173,7 @@ class Question:
     ranking_text: str = ""  # the text without those names: inside a named document they match every clause
     asks: frozenset[str] = (
         frozenset()
-    )  # amount, duration, body, list, count, definition, yes_no, document_facts, history
+    )  # amount, duration, body, list, count, definition, yes_no, document_facts, history, consequence
     quantities: tuple[str, ...] = ()  # the kinds of figure it asks for that a clause must state (bot.intent)
     places: tuple[str, ...] = ()  # places it names (深圳, Shenzhen)
     organisations: tuple[str, ...] = ()  # organisations it names (国家药监局, BeiGene)
