@@ -216,14 +216,7 @@ def _ranked(sources: Sources, part: Ask, taken: list[Highlight], joined_to: Scor
     """The pieces stating what one sub-question asks, best first, none an earlier one took; joined to a piece: only
     its kind, from its clause, scored by what that piece did not already say."""
     query = sources.query
-    # "how much money" asks a sum, not a count; "多大" / "how large" a figure of whatever kind
-    any_figure = bool(part.unit) or (  # a unit asked for picks the figure; the kinds only order them
-        not part.asks & set(_FIGURES)
-        and bool(
-            _ASKS_FIGURE.search(part.text)
-            or (not part.asks and query.question.quantities)  # a part asking something else is not about them
-        )
-    )
+    kinds = _kinds_asked(query.question, part)
     unit = re.compile(part.unit) if part.unit else None
     concepts = part_concepts(query, part)
     if joined_to is not None:
@@ -234,7 +227,7 @@ def _ranked(sources: Sources, part: Ask, taken: list[Highlight], joined_to: Scor
     scored = [
         _score(sources, concepts, Found(rank, clause_id, sentence, position, piece))
         for rank, (kind, pattern) in enumerate(STATES)
-        if kind in part.asks or (any_figure and kind in _FIGURES)
+        if kind in kinds
         for clause_id, sentence, position in sources.candidates
         if joined_to is None or (rank == joined_to.found.kind and clause_id == joined_to.found.clause_id)
         for piece in _pieces(sentence, pattern, kind)
@@ -247,7 +240,8 @@ def _ranked(sources: Sources, part: Ask, taken: list[Highlight], joined_to: Scor
             not (unit and (unit.search(s.found.fact) or unit.match(s.found.sentence, s.found.piece.end))),
             bool(_EXTENDS.search(s.found.piece.text)),  # an extension is said with the limit it extends, not alone
             # "when / how early" is answered by a point relative to something (届满6个月前), "how long" by a period
-            s.found.kind == 1 and asks_when != bool(_RELATIVE.match(s.found.sentence, s.found.piece.end)),
+            STATES[s.found.kind][0] == "duration"
+            and asks_when != bool(_RELATIVE.match(s.found.sentence, s.found.piece.end)),
             s.found.kind,  # then the kinds in STATES order
             # then the best-answering clause, and the piece saying most of what the question names; one of
             # several sub-questions is answered by its own words first, wherever they are
@@ -258,6 +252,19 @@ def _ranked(sources: Sources, part: Ask, taken: list[Highlight], joined_to: Scor
             ),
         ),
     )
+
+
+def _kinds_asked(question: Question, part: Ask) -> frozenset[str]:
+    """The kinds of fact (STATES) that answer a sub-question: those it asks; any figure for "多大" / "how large" /
+    a unit named / a target ("how much money" asks a sum, not a count)."""
+    any_figure = bool(part.unit) or (
+        not part.asks & set(_FIGURES)
+        and bool(
+            _ASKS_FIGURE.search(part.text)
+            or (not part.asks and question.quantities)  # a part asking something else is not about them
+        )
+    )
+    return frozenset(part.asks) | (frozenset(_FIGURES) if any_figure else frozenset())
 
 
 def _score(sources: Sources, concepts: tuple[Concept, ...], found: Found) -> Scored:
