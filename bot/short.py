@@ -125,6 +125,11 @@ class Found:
     piece: Piece
 
     @property
+    def name(self) -> str:
+        """Its kind's name (amount, duration, ... consequence)."""
+        return STATES[self.kind][0]
+
+    @property
     def fact(self) -> str:
         return self.sentence[self.piece.start : self.piece.end]
 
@@ -240,8 +245,7 @@ def _ranked(sources: Sources, part: Ask, taken: list[Highlight], joined_to: Scor
             not (unit and (unit.search(s.found.fact) or unit.match(s.found.sentence, s.found.piece.end))),
             bool(_EXTENDS.search(s.found.piece.text)),  # an extension is said with the limit it extends, not alone
             # "when / how early" is answered by a point relative to something (届满6个月前), "how long" by a period
-            STATES[s.found.kind][0] == "duration"
-            and asks_when != bool(_RELATIVE.match(s.found.sentence, s.found.piece.end)),
+            s.found.name == "duration" and asks_when != bool(_RELATIVE.match(s.found.sentence, s.found.piece.end)),
             s.found.kind,  # then the kinds in STATES order
             # then the best-answering clause, and the piece saying most of what the question names; one of
             # several sub-questions is answered by its own words first, wherever they are
@@ -401,17 +405,18 @@ def _render(lang: str, found: Found, translated: tuple[str, ...], number: int) -
     if found.position >= len(translated):
         return ""  # no English for this sentence: the quoted Chinese below is the answer
     english = _LABEL.sub("", translated[found.position])
-    fits = english if len(english) <= 2 * MAX_PIECE_CHARS else ""
-    if STATES[found.kind][0] in _WHOLE_PIECE | _WITH_CONDITION:
+    if found.name in _WHOLE_PIECE | _WITH_CONDITION:
         # a definition, a body, a repeal, a consequence: its sentence (English runs about three times as long as
         # a Chinese piece), not the fragment that happens to hold a date
         match = english if len(english) <= 3 * MAX_PIECE_CHARS else ""
-        if not match and STATES[found.kind][0] in _WITH_CONDITION:
+        if not match and found.name in _WITH_CONDITION:
             match = _aligned(found, english)
+    elif len(english) <= 2 * MAX_PIECE_CHARS:
+        match = english  # a whole sentence reads best when short
     else:
         fragments = _fragments(english)
         at = _fragment_of_piece(fragments, found)
-        match = fits or (fragments[at] if at is not None else "")  # a whole sentence reads best when short
+        match = fragments[at] if at is not None else ""
     chosen = re.sub(r"^(?:and|or|but)\s+", "", match)
     if not chosen:
         return ""
